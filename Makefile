@@ -1,0 +1,46 @@
+# Two commands for a fresh machine with Python 3.11:
+#   make demo   set up, train the default model if missing, interpret an example
+#   make test   set up and run the whole suite
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: demo test install train evaluate notebooks benchmark clean help
+
+help:
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	@touch $@
+
+install: $(STAMP) ## create .venv and install the package with dev tools
+
+models/meaning/model.joblib: data/meaning.csv | $(STAMP)
+	$(BIN)/python -m ml train --task meaning
+
+models/coach/model.joblib: data/coach.csv | $(STAMP)
+	$(BIN)/python -m ml train --task coach
+
+train: models/meaning/model.joblib models/coach/model.joblib ## train both default models if missing or stale
+
+demo: models/meaning/model.joblib ## interpret an example message (trains first if needed)
+	$(BIN)/python -m ml predict --task meaning "hey stranger, miss you" --context "he ghosted me in May"
+
+test: $(STAMP) ## run the whole test suite
+	$(BIN)/python -m pytest
+
+evaluate: models/meaning/model.joblib ## held-out report for the meaning model
+	$(BIN)/python -m ml evaluate --task meaning --report-dir reports/meaning
+
+notebooks: train ## re-run the notebooks and save their outputs
+	$(BIN)/python -m ml.notebooks notebooks/*.ipynb
+
+benchmark: models/meaning/model.joblib ## latency/throughput of the meaning model
+	$(BIN)/python benchmarks/latency.py
+
+clean: ## remove the virtualenv, models and reports
+	rm -rf $(VENV) models/*/ reports

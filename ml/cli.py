@@ -1,0 +1,197 @@
+"""Command line: ``python -m ml train | evaluate | predict`` (also installed as ``ml``).
+
+Handlers import the heavy modules lazily so ``--help`` is instant. Every
+MLError becomes one ``error: ...`` line on stderr and exit code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any, Sequence, TextIO
+
+EXIT_OK, EXIT_ERROR = 0, 2
+
+
+def _task(args: argparse.Namespace):
+    from ml.tasks import custom_task, get_task
+
+    if getattr(args, "labels_from_data", False):
+        if args.data is None:
+            from ml.errors import DataError
+
+            raise DataError("--labels-from-data needs --data FILE")
+        return custom_task(args.task or "custom")
+    return get_task(args.task or "meaning")
+
+
+def _model(args: argparse.Namespace):
+    from ml.predict import load_model
+
+    return load_model(args.model if args.model else (args.task or "meaning"))
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from ml.train import SEARCH_SPACE
+    from ml.workflow import train_task
+
+    space = {key: values[:1] for key, values in SEARCH_SPACE.items()} if args.quick else SEARCH_SPACE
+    directory, meta = train_task(_task(args), args.data, args.out, space=space, holdout_fraction=args.holdout,
+                                 progress=lambda line: print(line, file=sys.stderr, flush=True))
+    cv, rule = meta["cv"], meta["reject_rule"]
+    oof = rule["out_of_fold"]
+    print(f"saved {meta['task']} model to {directory}")
+    print(f"settings: {meta['settings']}")
+    print(f"CV macro-F1 ({cv['folds']}-fold, {cv['rows']} rows): {cv['macro_f1_mean']:.3f} ± {cv['macro_f1_std']:.3f}")
+    print(f"unsure rule: top probability < {rule['min_probability']:.3f} or top-two margin < {rule['min_margin']:.3f}; "
+          f"out-of-fold it answers {oof['coverage']:.1%} of messages at {oof['accuracy_answered']:.1%} accuracy "
+          f"(vs {oof['accuracy_all']:.1%} answering all), flagging {oof['errors_caught']:.1%} of errors and "
+          f"{oof['correct_flagged']:.1%} of right answers")
+    if meta.get("holdout"):
+        held = meta["holdout"]
+        print(f"held-out ({held['rows']} rows): accuracy {held['accuracy']:.3f}, macro-F1 {held['macro_f1']:.3f}")
+    return EXIT_OK
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from ml.evaluate import format_summary
+    from ml.workflow import evaluate_holdout, evaluate_saved
+
+    model = _model(args)
+    result = evaluate_saved(model, args.data) if args.data else evaluate_holdout(model)
+    if args.report_dir:
+        from ml.report import write_report_dir
+
+        paths = write_report_dir(result.scored, result.labels, args.report_dir)
+        print(f"wrote {', '.join(str(p) for p in paths)}", file=sys.stderr)
+    if args.json:
+        print(json.dumps({"evaluated": result.description, **result.summary}, indent=2))
+    else:
+        print(format_summary(result.summary, f"evaluated: {result.description} ({result.summary['rows']} rows)"))
+        rule = result.summary["reject_rule"]
+        print(f"\nunsure rule: answers {rule['coverage']:.1%} at {rule['accuracy_answered']:.1%} accuracy "
+              f"(vs {rule['accuracy_all']:.1%} answering all)")
+    return EXIT_OK
+
+
+def format_interpretation(r: Any, top_k: int) -> str:
+    """A human-readable answer: title, confidence, meaning, evidence, what to watch for."""
+    header = f"{r.title} ({r.label})" if r.title else r.label
+    lines = [f"{header}  {r.probability:.0%}" + (f"  [{r.tone.replace('_', ' ')}]" if r.tone else "")]
+    if r.unsure:
+        shown = ", ".join(f"{label} {p:.0%}" for label, p in r.candidates)
+        lines.append(f"Unsure: the model can't separate these well: {shown}")
+    if r.explanation:
+        lines.append(r.explanation)
+    if r.suggestion:
+        lines.append(f"Suggestion: {r.suggestion}")
+
+    def terms(items: Sequence[Any]) -> str:
+        return ", ".join(f"\"{t.text}\"{' (context)' if t.source == 'context' else ''} {t.weight:+.2f}"
+                         for t in items) or "-"
+
+    lines.append(f"Words for it: {terms(r.evidence.toward)}")
+    lines.append(f"Words against it: {terms(r.evidence.against)}")
+    others = [f"{label} {p:.0%}" for label, p in r.ranking[1:top_k]]
+    if others:
+        lines.append(f"Next likely: {', '.join(others)}")
+    if r.name_used is not None:
+        lines.append(f"His name used: {'yes' if r.name_used else 'no'}")
+    lines.extend(f"Tip: {tip}" for tip in r.tips)
+    if r.watch_for:
+        lines.append("Watch for:")
+        lines.extend(f"  - {sign}" for sign in r.watch_for)
+    return "\n".join(lines)
+
+
+def _write_interpretations(results: Sequence[Any], args: argparse.Namespace, out: TextIO) -> None:
+    if args.json:
+        for r in results:
+            out.write(json.dumps(r.to_dict(args.top_k), ensure_ascii=False) + "\n")
+    else:
+        out.write("\n\n".join(format_interpretation(r, args.top_k) for r in results) + "\n")
+
+
+def cmd_predict(args: argparse.Namespace) -> int:
+    model = _model(args)
+    if args.input:
+        return _predict_file(model, args)
+    if args.message is not None:
+        results = [model.interpret(args.message, args.context, his_name=args.his_name)]
+    else:
+        lines = [line.rstrip("\r\n") for line in sys.stdin]
+        results = model.interpret_many([line for line in lines if line.strip()], his_name=args.his_name)
+    _write_interpretations(results, args, sys.stdout)
+    return EXIT_OK
+
+
+def _predict_file(model: Any, args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from ml.data import read_messages
+    from ml.errors import DataError
+
+    if not args.output:
+        raise DataError("--input needs --output FILE.csv")
+    frame = read_messages(args.input)
+    results = model.interpret_many(frame, his_name=args.his_name)
+    out = frame.assign(
+        label=[r.label for r in results], probability=[round(r.probability, 4) for r in results],
+        unsure=[r.unsure for r in results], title=[r.title or "" for r in results],
+        tone=[r.tone or "" for r in results],
+        evidence=["; ".join(f"{t.text} {t.weight:+.2f}" for t in r.evidence.toward) for r in results],
+    )
+    pd.DataFrame(out).to_csv(args.output, index=False)
+    print(f"wrote {len(out)} interpretations to {args.output}", file=sys.stderr)
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="ml", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    train = sub.add_parser("train", help="choose settings by CV, train, score held-out, save")
+    train.add_argument("--task", help="meaning or coach (any name with --labels-from-data); default meaning")
+    train.add_argument("--data", type=Path, help="label-guide CSV (default: the task's data/ file)")
+    train.add_argument("--out", type=Path, help="model directory (default: models/<task>)")
+    train.add_argument("--labels-from-data", action="store_true", help="take the label set from --data")
+    train.add_argument("--holdout", type=float, default=0.2, help="held-out fraction for honest scoring (0 = none)")
+    train.add_argument("--quick", action="store_true", help="skip the search: one candidate, for smoke runs")
+    train.set_defaults(handler=cmd_train)
+
+    evaluate = sub.add_parser("evaluate", help="score a saved model (held-out split, or any CSV with --data)")
+    evaluate.add_argument("--task", help="meaning or coach; default meaning")
+    evaluate.add_argument("--model", type=Path, help="model directory instead of models/<task>")
+    evaluate.add_argument("--data", type=Path, help="label-guide CSV to score the saved model on")
+    evaluate.add_argument("--json", action="store_true", help="print one JSON object")
+    evaluate.add_argument("--report-dir", type=Path, help="write confusion matrix, confidence plot and errors.csv")
+    evaluate.set_defaults(handler=cmd_evaluate)
+
+    predict = sub.add_parser("predict", help="interpret a message (or a CSV, or lines on stdin)")
+    predict.add_argument("message", nargs="?", help="the message; omit to read one message per line on stdin")
+    predict.add_argument("--task", help="meaning or coach; default meaning")
+    predict.add_argument("--model", type=Path, help="model directory instead of models/<task>")
+    predict.add_argument("--context", help="what you know about the situation")
+    predict.add_argument("--his-name", help="coach: his name, to check whether the draft uses it")
+    predict.add_argument("--top-k", type=int, default=3, help="how many labels to show (default 3)")
+    predict.add_argument("--json", action="store_true", help="one JSON object per message")
+    predict.add_argument("--input", type=Path, help="CSV with a message column (context optional)")
+    predict.add_argument("--output", type=Path, help="where --input's interpretations go")
+    predict.set_defaults(handler=cmd_predict)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    from ml.errors import MLError
+
+    try:
+        return args.handler(args)
+    except MLError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        return 130

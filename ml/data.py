@@ -1,0 +1,115 @@
+"""Reading and checking datasets in the label-guide CSV format.
+
+Every CSV that enters the package goes through :func:`read_examples`, so the
+training data, the held-out split and any outside evaluation set are held to
+one contract: columns ``message`` and ``label`` (``context`` optional, extra
+columns ignored), UTF-8, no empty message, labels from the task.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+from pathlib import Path
+
+import pandas as pd
+from sklearn.model_selection import train_test_split
+
+from ml.errors import DataError
+
+COLUMNS = ("message", "context", "label")
+_MAX_LISTED = 5
+
+
+def _rows(index: pd.Index) -> str:
+    """Human row numbers (1 = first data row) for an error message."""
+    shown = ", ".join(str(i + 1) for i in index[:_MAX_LISTED])
+    return shown + (f" and {len(index) - _MAX_LISTED} more" if len(index) > _MAX_LISTED else "")
+
+
+def _read_csv(path: Path) -> pd.DataFrame:
+    """Every cell as text, empty cells as "" (never NaN), or a DataError naming the file."""
+    try:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+    except FileNotFoundError:
+        raise DataError(f"{path}: file not found") from None
+    except UnicodeDecodeError as exc:
+        raise DataError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    except (pd.errors.ParserError, csv.Error) as exc:
+        raise DataError(f"{path}: malformed CSV ({exc})") from None
+    except pd.errors.EmptyDataError:
+        raise DataError(f"{path}: the file is empty; expected a header row message,context,label") from None
+    frame.columns = [str(c).strip() for c in frame.columns]
+    return frame
+
+
+def read_examples(path: str | Path, labels: tuple[str, ...] | None = None) -> pd.DataFrame:
+    """Load a label-guide CSV as a DataFrame with columns message, context, label.
+
+    ``labels`` is the allowed label set; None accepts whatever the file holds.
+    Raises DataError naming the file and the offending rows when the file is
+    missing, not UTF-8, not parseable, lacks a column, has an empty message or
+    label, or uses a label outside ``labels``.
+    """
+    return validate_examples(_read_csv(Path(path)), labels, source=str(path))
+
+
+def read_messages(path: str | Path) -> pd.DataFrame:
+    """Load unlabelled messages for batch prediction: a ``message`` column, ``context`` optional."""
+    frame = _read_csv(Path(path))
+    if "message" not in frame.columns:
+        raise DataError(f"{path}: missing column message; found {', '.join(map(str, frame.columns))}")
+    context = frame["context"] if "context" in frame.columns else ""
+    return pd.DataFrame({"message": frame["message"], "context": context})
+
+
+def validate_examples(frame: pd.DataFrame, labels: tuple[str, ...] | None = None,
+                      source: str = "data") -> pd.DataFrame:
+    """Check a DataFrame against the contract and return the three columns, cleaned.
+
+    Labels are stripped of surrounding spaces; messages are kept exactly as typed.
+    """
+    missing = [c for c in ("message", "label") if c not in frame.columns]
+    if missing:
+        raise DataError(
+            f"{source}: missing column(s) {', '.join(missing)}; found {', '.join(map(str, frame.columns))}. "
+            "Expected a header row message,context,label (context optional)"
+        )
+    frame = frame.reset_index(drop=True)
+    if frame.empty:
+        raise DataError(f"{source}: no rows")
+    out = pd.DataFrame({
+        "message": frame["message"].fillna("").astype(str),
+        "context": frame["context"].fillna("").astype(str) if "context" in frame.columns else "",
+        "label": frame["label"].fillna("").astype(str).str.strip(),
+    })
+    empty = out.index[out["message"].str.strip() == ""]
+    if len(empty):
+        raise DataError(f"{source}: empty message in row(s) {_rows(empty)}")
+    no_label = out.index[out["label"] == ""]
+    if len(no_label):
+        raise DataError(f"{source}: empty label in row(s) {_rows(no_label)}")
+    if labels is not None:
+        unknown = out.index[~out["label"].isin(labels)]
+        if len(unknown):
+            names = sorted(out.loc[unknown, "label"].unique())
+            raise DataError(
+                f"{source}: unknown label(s) {', '.join(map(repr, names))} in row(s) {_rows(unknown)}; "
+                f"allowed: {', '.join(labels)}"
+            )
+    return out
+
+
+def file_sha256(path: str | Path) -> str:
+    """Hex sha256 of a file, read in chunks so large models do not load twice."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def split_holdout(frame: pd.DataFrame, fraction: float, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Seeded stratified split into (train, held-out); the same seed gives the same rows."""
+    train, held_out = train_test_split(frame, test_size=fraction, stratify=frame["label"], random_state=seed)
+    return train.reset_index(drop=True), held_out.reset_index(drop=True)

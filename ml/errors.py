@@ -1,0 +1,47 @@
+"""The project's exceptions.
+
+Every error a user can cause derives from :class:`MLError`, so callers (and the
+CLI) can catch one type and still tell the cases apart by subclass.
+"""
+
+from __future__ import annotations
+
+
+class MLError(Exception):
+    """Base class of every error the package raises on purpose."""
+
+
+class UnknownTaskError(MLError):
+    """A task name that is not registered."""
+
+
+class DataError(MLError):
+    """A dataset file that cannot be read or breaks the label-guide format."""
+
+
+class InputError(MLError, ValueError):
+    """A message handed to ``interpret`` that cannot be interpreted."""
+
+
+class MessageTypeError(InputError, TypeError):
+    """The message (or context) is None or not a string."""
+
+
+class EmptyMessageError(InputError):
+    """The message is empty once whitespace and control characters are removed."""
+
+
+class MessageTooLongError(InputError):
+    """The message or context is over the documented size limit."""
+
+
+class ModelFileError(MLError):
+    """A model file that is missing, truncated, tampered with or unreadable."""
+
+
+class ModelNotFoundError(ModelFileError):
+    """No trained model where one was expected."""
+
+
+class IncompatibleModelError(ModelFileError):
+    """A readable model that belongs to another task, format or library version."""

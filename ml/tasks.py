@@ -1,0 +1,89 @@
+"""Task records: everything that differs between the meaning and coach tasks.
+
+All other modules take a :class:`Task` and stay task-agnostic, so a new task
+(or an outside dataset with its own labels) needs a record, not new code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Callable, Mapping
+
+from ml.catalog import COACH, MEANING, LabelInfo
+from ml.config import DATA_DIR, MODELS_DIR
+from ml.errors import UnknownTaskError
+
+# (message, predicted label, his name or None) -> (name used or None, extra tips)
+Advisor = Callable[[str, str, "str | None"], "tuple[bool | None, tuple[str, ...]]"]
+
+
+@dataclass(frozen=True)
+class Task:
+    """One classification task.
+
+    ``labels`` is None for a dataset whose labels are read from the data
+    (``--labels-from-data``). ``catalog`` may be empty: such a model still
+    returns label, probability, ranking and evidence, just no explanation.
+    """
+
+    name: str
+    labels: tuple[str, ...] | None
+    catalog: Mapping[str, LabelInfo] = field(default_factory=dict)
+    data_path: Path | None = None
+    min_rows_per_label: int = 0
+    example: tuple[str, str] | None = None  # (message, context) shown by the demo
+    advisor: Advisor | None = None
+
+    @property
+    def model_dir(self) -> Path:
+        return MODELS_DIR / self.name
+
+    def with_labels(self, labels: tuple[str, ...]) -> "Task":
+        """This task with its label set fixed, e.g. after reading it from data."""
+        return Task(self.name, labels, self.catalog, self.data_path, self.min_rows_per_label,
+                    self.example, self.advisor)
+
+
+def _coach_advisor(message: str, label: str, his_name: str | None) -> tuple[bool | None, tuple[str, ...]]:
+    from ml.coach import advise  # local import: keeps the task table free of coach details
+
+    return advise(message, label, his_name)
+
+
+TASKS: Mapping[str, Task] = MappingProxyType({
+    "meaning": Task(
+        name="meaning",
+        labels=tuple(MEANING),
+        catalog=MEANING,
+        data_path=DATA_DIR / "meaning.csv",
+        min_rows_per_label=80,
+        example=("hey stranger, miss you", "he ghosted me in May"),
+    ),
+    "coach": Task(
+        name="coach",
+        labels=tuple(COACH),
+        catalog=COACH,
+        data_path=DATA_DIR / "coach.csv",
+        min_rows_per_label=50,
+        example=("heyyy wyd", ""),
+        advisor=_coach_advisor,
+    ),
+})
+
+
+def get_task(name: str) -> Task:
+    """The registered task called ``name``; raises UnknownTaskError otherwise."""
+    try:
+        return TASKS[name]
+    except KeyError:
+        raise UnknownTaskError(
+            f"unknown task {name!r}; known tasks: {', '.join(TASKS)} "
+            "(or train on any CSV with --data FILE --labels-from-data)"
+        ) from None
+
+
+def custom_task(name: str, labels: tuple[str, ...] | None = None) -> Task:
+    """A task for an outside dataset: no catalogue, labels from the data or a model."""
+    return Task(name=name, labels=labels)

@@ -1,0 +1,160 @@
+"""Choosing settings by cross-validation, fitting, and the held-out protocol.
+
+Settings are chosen by stratified k-fold CV on the training part only; the
+held-out part is scored once, with the chosen settings, and never feeds a choice.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, replace
+from typing import Any, Callable, Iterable, Mapping
+
+import numpy as np
+import pandas as pd
+from sklearn.model_selection import ParameterGrid, StratifiedKFold, cross_val_predict, cross_val_score
+from sklearn.pipeline import Pipeline
+
+from ml.abstain import RejectRule, tradeoff, tune_reject_rule
+from ml.config import CV_FOLDS, HOLDOUT_FRACTION, SEED
+from ml.data import split_holdout
+from ml.evaluate import classification_summary
+from ml.errors import DataError
+from ml.pipeline import Settings, build_pipeline
+
+Progress = Callable[[str], None]
+
+SEARCH_SPACE: Mapping[str, list[Any]] = {
+    "C": [3.0, 10.0, 30.0],
+    "word_ngrams": [(1, 1), (1, 2)],
+    "char_ngrams": [(2, 4), (2, 5)],
+    "class_weight": [None, "balanced"],
+}
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    settings: Settings
+    cv_macro_f1_mean: float
+    cv_macro_f1_std: float
+    table: tuple[dict[str, Any], ...]  # every candidate with its CV scores, in search order
+
+
+@dataclass(frozen=True)
+class TrainResult:
+    pipeline: Pipeline
+    settings: Settings
+    reject_rule: RejectRule
+    summary: dict[str, Any]  # CV, thresholds and held-out numbers, saved in the metadata
+
+
+def _silent(_: str) -> None:
+    return None
+
+
+def features_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """The pipeline's input columns."""
+    return frame[["message", "context"]]
+
+
+def _folds(frame: pd.DataFrame, folds: int, seed: int) -> StratifiedKFold:
+    smallest = int(frame["label"].value_counts().min())
+    if smallest < folds:
+        raise DataError(f"every label needs at least {folds} rows for {folds}-fold cross-validation; "
+                        f"the smallest has {smallest}")
+    return StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
+
+
+def has_context(frame: pd.DataFrame) -> bool:
+    return bool((frame["context"].str.strip() != "").any())
+
+
+def search(frame: pd.DataFrame, space: Mapping[str, Iterable[Any]] = SEARCH_SPACE, *,
+           seed: int = SEED, folds: int = CV_FOLDS, progress: Progress = _silent) -> SearchResult:
+    """Grid search over ``space`` by stratified k-fold macro-F1.
+
+    Ties go to the earlier candidate, so the search is deterministic.
+    """
+    cv = _folds(frame, folds, seed)
+    base = Settings(use_context=has_context(frame))
+    candidates = [replace(base, **params) for params in ParameterGrid(dict(space))]
+    table, best = [], None
+    for i, settings in enumerate(candidates, 1):
+        started = time.perf_counter()
+        scores = cross_val_score(build_pipeline(settings, seed), features_frame(frame), frame["label"],
+                                 cv=cv, scoring="f1_macro", n_jobs=-1)
+        row = {**settings.to_dict(), "cv_macro_f1_mean": float(scores.mean()), "cv_macro_f1_std": float(scores.std())}
+        table.append(row)
+        if best is None or row["cv_macro_f1_mean"] > best[1]["cv_macro_f1_mean"]:
+            best = (settings, row)
+        progress(f"[{i:>2}/{len(candidates)}] {settings.describe():<60} "
+                 f"macro-F1 {scores.mean():.3f} ± {scores.std():.3f}  ({time.perf_counter() - started:.1f}s)")
+    settings, row = best
+    return SearchResult(settings, row["cv_macro_f1_mean"], row["cv_macro_f1_std"], tuple(table))
+
+
+def out_of_fold_proba(frame: pd.DataFrame, settings: Settings, *, seed: int = SEED,
+                      folds: int = CV_FOLDS) -> tuple[np.ndarray, np.ndarray]:
+    """Out-of-fold probabilities and the sorted label array their columns follow."""
+    labels = np.array(sorted(frame["label"].unique()))
+    proba = cross_val_predict(build_pipeline(settings, seed), features_frame(frame), frame["label"],
+                              cv=_folds(frame, folds, seed), method="predict_proba", n_jobs=-1)
+    return proba, labels
+
+
+def fit(frame: pd.DataFrame, settings: Settings, seed: int = SEED) -> Pipeline:
+    return build_pipeline(settings, seed).fit(features_frame(frame), frame["label"])
+
+
+def holdout_scores(frame: pd.DataFrame, settings: Settings, rule: RejectRule, *,
+                   seed: int = SEED, fraction: float = HOLDOUT_FRACTION) -> tuple[dict[str, Any], pd.DataFrame]:
+    """Fit on the seeded training part, score the held-out part once.
+
+    Returns the summary and the held-out rows with predictions, for reports.
+    """
+    from ml.evaluate import predictions_frame  # evaluate imports nothing from train
+
+    train_part, held_out = split_holdout(frame, fraction, seed)
+    pipeline = fit(train_part, settings, seed)
+    proba = pipeline.predict_proba(features_frame(held_out))
+    scored = predictions_frame(held_out, proba, pipeline.classes_, rule)
+    labels = list(pipeline.classes_)
+    summary = classification_summary(held_out["label"], scored["predicted"], labels)
+    summary["reject_rule"] = tradeoff(rule, proba, np.searchsorted(pipeline.classes_, held_out["label"])).to_dict()
+    summary["rows"] = len(held_out)
+    return summary, scored
+
+
+def train(frame: pd.DataFrame, *, space: Mapping[str, Iterable[Any]] = SEARCH_SPACE, seed: int = SEED,
+          folds: int = CV_FOLDS, holdout_fraction: float = HOLDOUT_FRACTION,
+          min_coverage: float = 0.85, progress: Progress = _silent) -> TrainResult:
+    """The full recipe: split, search, tune the unsure rule, score held-out, refit on all rows.
+
+    With ``holdout_fraction`` 0 every row is used for the search and no
+    held-out score is reported. The returned pipeline is always fitted on every
+    row, with the settings chosen without seeing the held-out part.
+    """
+    if holdout_fraction > 0:
+        train_part, _ = split_holdout(frame, holdout_fraction, seed)
+    else:
+        train_part = frame
+    progress(f"cross-validating {folds}-fold on {len(train_part)} training rows "
+             f"({len(frame) - len(train_part)} held out)")
+    found = search(train_part, space, seed=seed, folds=folds, progress=progress)
+    progress(f"best: {found.settings.describe()}  CV macro-F1 "
+             f"{found.cv_macro_f1_mean:.3f} ± {found.cv_macro_f1_std:.3f}")
+    proba, labels = out_of_fold_proba(train_part, found.settings, seed=seed, folds=folds)
+    y_index = np.searchsorted(labels, train_part["label"])
+    rule = tune_reject_rule(proba, y_index, min_coverage)
+    summary: dict[str, Any] = {
+        "cv": {"folds": folds, "seed": seed, "rows": len(train_part), "macro_f1_mean": found.cv_macro_f1_mean,
+               "macro_f1_std": found.cv_macro_f1_std, "candidates": list(found.table)},
+        "reject_rule": {**rule.to_dict(), "min_coverage": min_coverage,
+                        "out_of_fold": tradeoff(rule, proba, y_index).to_dict()},
+    }
+    if holdout_fraction > 0:
+        progress("scoring the held-out split once")
+        summary["holdout"], _ = holdout_scores(frame, found.settings, rule, seed=seed, fraction=holdout_fraction)
+        summary["holdout"]["fraction"] = holdout_fraction
+    progress(f"fitting the final model on all {len(frame)} rows")
+    return TrainResult(fit(frame, found.settings, seed), found.settings, rule, summary)
