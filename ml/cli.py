@@ -1,4 +1,4 @@
-"""Command line: ``python -m ml train | evaluate | predict`` (also installed as ``ml``).
+"""Command line: ``python -m ml train | evaluate | predict | stats`` (also installed as ``ml``).
 
 Handlers import the heavy modules lazily so ``--help`` is instant. Every
 MLError becomes one ``error: ...`` line on stderr and exit code 2.
@@ -148,6 +148,16 @@ def _predict_file(model: Any, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_stats(args: argparse.Namespace) -> int:
+    from ml.datacheck import format_profile, profile
+    from ml.workflow import load_task_data
+
+    frame, path, _ = load_task_data(_task(args), args.data)
+    print(f"{path}\n")
+    print(format_profile(profile(frame)))
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ml", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -180,6 +190,12 @@ def build_parser() -> argparse.ArgumentParser:
     predict.add_argument("--input", type=Path, help="CSV with a message column (context optional)")
     predict.add_argument("--output", type=Path, help="where --input's interpretations go")
     predict.set_defaults(handler=cmd_predict)
+
+    stats = sub.add_parser("stats", help="print a dataset's rows, context share and length per label")
+    stats.add_argument("--task", help="meaning or coach; default meaning")
+    stats.add_argument("--data", type=Path, help="label-guide CSV (default: the task's data/ file)")
+    stats.add_argument("--labels-from-data", action="store_true", help="take the label set from --data")
+    stats.set_defaults(handler=cmd_stats)
     return parser
 
 
