@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import warnings
 from pathlib import Path
 
 import pandas as pd
@@ -30,11 +31,18 @@ def _rows(index: pd.Index) -> str:
 def _read_csv(path: Path) -> pd.DataFrame:
     """Every cell as text, empty cells as "" (never NaN), or a DataError naming the file."""
     try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+        with warnings.catch_warnings():
+            # index_col=False stops pandas from silently turning extra leading fields into an
+            # index (which shifts every column); the warning it gives instead becomes an error.
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8", index_col=False)
     except FileNotFoundError:
         raise DataError(f"{path}: file not found") from None
     except UnicodeDecodeError as exc:
         raise DataError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    except pd.errors.ParserWarning:
+        raise DataError(f"{path}: malformed CSV (a row has more fields than the header; "
+                        "quote fields that contain commas)") from None
     except (pd.errors.ParserError, csv.Error) as exc:
         raise DataError(f"{path}: malformed CSV ({exc})") from None
     except pd.errors.EmptyDataError:

@@ -25,10 +25,10 @@ class Settings:
     serve quick fits in tests and benchmarks without re-running the search.
     """
 
-    C: float = 10.0
+    C: float = 3.0
     word_ngrams: tuple[int, int] = (1, 2)
-    char_ngrams: tuple[int, int] = (2, 5)
-    class_weight: str | None = "balanced"
+    char_ngrams: tuple[int, int] = (2, 4)
+    class_weight: str | None = None
     use_context: bool = True
 
     def to_dict(self) -> dict[str, Any]:

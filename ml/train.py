@@ -25,7 +25,7 @@ from ml.pipeline import Settings, build_pipeline
 Progress = Callable[[str], None]
 
 SEARCH_SPACE: Mapping[str, list[Any]] = {
-    "C": [3.0, 10.0, 30.0],
+    "C": [1.0, 3.0, 10.0, 30.0],
     "word_ngrams": [(1, 1), (1, 2)],
     "char_ngrams": [(2, 4), (2, 5)],
     "class_weight": [None, "balanced"],

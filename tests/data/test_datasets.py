@@ -85,3 +85,14 @@ def test_coach_generic_includes_very_short_drafts() -> None:
     frame = read_examples(TASKS["coach"].data_path)
     generic = frame.loc[frame["label"] == "generic", "message"]
     assert (generic.str.split().str.len() <= 2).sum() >= 10
+
+
+@pytest.mark.parametrize("name", TASK_NAMES)
+def test_data_card_shows_the_current_counts(name: str) -> None:
+    from ml.datacheck import format_profile
+    from ml.config import DATA_DIR
+
+    task = TASKS[name]
+    card = (DATA_DIR / "README.md").read_text(encoding="utf-8")
+    table = format_profile(profile(read_examples(task.data_path, task.labels)))
+    assert table in card, f"data/README.md is stale: paste `python -m ml stats --task {name}`"

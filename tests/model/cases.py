@@ -1,0 +1,45 @@
+"""Hand-written behavioural cases for the meaning model. None of these is in data/ (a test checks)."""
+
+# (message, context, expected label): clear cases a careful reader would agree on.
+MEANING_CLEAR = [
+    ("I miss you. when can I see you? dinner thursday?", "", "wants_to_hang_out"),
+    ("let's do the farmers market sunday morning, missed our walks", "", "wants_to_hang_out"),
+    ("bored af rn, come over? nothing on tv", "11pm friday", "bored_or_lonely"),
+    ("so lonely in this apartment tonight. u should come keep me company", "", "bored_or_lonely"),
+    ("hey stranger, long time no talk 😅", "he ghosted me for two months", "back_from_silence"),
+    ("i know i disappeared on you. been thinking about u though", "", "back_from_silence"),
+    ("where have you been lately? haven't heard from you in days, miss our chats", "", "hasnt_heard_from_you"),
+    ("it's so quiet without your texts", "I've been busy and stopped replying", "hasnt_heard_from_you"),
+    ("I'm really sorry about what I said at the party. I miss you", "we argued saturday", "did_something_bad"),
+    ("i messed up and i know it. i miss u, let me make it right", "", "did_something_bad"),
+    ("please don't give up on us, I feel you pulling away", "I asked him for space", "feels_you_slipping"),
+    ("i can't lose you. i'll do anything", "I told him I want to break up", "feels_you_slipping"),
+    ("miss you too", "I told him I missed him first", "matching_you"),
+    ("haha same", "I said I miss him", "matching_you"),
+    ("miss your body 😏 come over tonight, nothing serious", "", "wants_something"),
+    ("just broke up with her and you're all I think about. miss u", "his girlfriend left him last week", "wants_something"),
+    ("I want to make this official. I don't want to see anyone else", "", "wants_to_progress"),
+    ("come meet my parents next month? I miss you and I'm serious about us", "", "wants_to_progress"),
+    ("I miss you more than I probably should admit this early", "we've had four dates", "not_ready_to_say_love"),
+    ("i keep thinking about you and i don't know what to do with that", "", "not_ready_to_say_love"),
+    ("missed my train, I'll be 20 min late", "", "not_about_missing"),
+    ("can you send me the photos from saturday?", "", "not_about_missing"),
+]
+
+# (base message, variant): a small change that must not change a clear answer.
+INVARIANT = [
+    ("miss you too", "miss you too 😊"),
+    ("bored af rn, come over? nothing on tv", "bored af rn, come ovr? nothing on tv"),
+    ("missed my train, I'll be 20 min late", "missed my train, ill be 20 min late!!"),
+    ("I want to make this official. I don't want to see anyone else", "I want to make this official. I dont want to see anyone else ❤️"),
+]
+
+# (message, context, edited message, edited context, label whose probability must rise)
+DIRECTIONAL = [
+    ("i miss you babe", "", "hey stranger, i miss you babe", "", "back_from_silence"),
+    ("i miss you babe", "", "i miss you babe", "he went silent for 3 months", "back_from_silence"),
+    ("i miss you babe", "", "i miss you too babe", "", "matching_you"),
+    ("i miss you babe", "", "sorry about last night. i miss you babe", "", "did_something_bad"),
+    ("i miss you babe", "", "i miss you babe. when are you free this week?", "", "wants_to_hang_out"),
+    ("i miss you babe", "", "i miss you babe", "I told him I need space", "feels_you_slipping"),
+]

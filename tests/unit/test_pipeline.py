@@ -1,0 +1,51 @@
+"""The pipeline on a tiny set: it learns, it is reproducible, and the search is honest."""
+
+import numpy as np
+import pytest
+
+from ml.errors import DataError
+from ml.pipeline import Settings
+from ml.train import features_frame, fit, search, train
+from tests.conftest import ONE_CANDIDATE
+
+
+def test_pipeline_learns_the_tiny_set(tiny_frame) -> None:
+    pipeline = fit(tiny_frame, Settings())
+    predicted = pipeline.predict(features_frame(tiny_frame))
+    assert (predicted == tiny_frame["label"]).mean() == 1.0
+
+
+def test_same_seed_and_data_give_identical_probabilities(tiny_frame) -> None:
+    first = fit(tiny_frame, Settings(), seed=7).predict_proba(features_frame(tiny_frame))
+    second = fit(tiny_frame, Settings(), seed=7).predict_proba(features_frame(tiny_frame))
+    assert np.array_equal(first, second)
+
+
+def test_training_twice_gives_identical_models(tiny_frame) -> None:
+    results = [train(tiny_frame, space=ONE_CANDIDATE, folds=3, holdout_fraction=0) for _ in range(2)]
+    assert results[0].summary == results[1].summary
+    assert np.array_equal(results[0].pipeline.named_steps["clf"].coef_, results[1].pipeline.named_steps["clf"].coef_)
+
+
+def test_search_reports_every_candidate_and_picks_the_best(tiny_frame) -> None:
+    lines: list[str] = []
+    space = {"C": [0.01, 10.0], "word_ngrams": [(1, 1)], "char_ngrams": [(2, 4)], "class_weight": [None]}
+    result = search(tiny_frame, space, folds=3, progress=lines.append)
+    assert len(result.table) == 2 and len(lines) == 2 and "[ 1/2]" in lines[0]
+    assert result.cv_macro_f1_mean == max(row["cv_macro_f1_mean"] for row in result.table)
+
+
+def test_context_is_dropped_when_no_row_has_one(tiny_frame) -> None:
+    no_context = tiny_frame.assign(context="")
+    result = search(no_context, ONE_CANDIDATE, folds=3)
+    assert result.settings.use_context is False
+
+
+def test_too_few_rows_for_cross_validation(tiny_frame) -> None:
+    with pytest.raises(DataError, match="at least 7 rows"):
+        search(tiny_frame, ONE_CANDIDATE, folds=7)
+
+
+def test_settings_round_trip_through_json_shapes() -> None:
+    settings = Settings(C=3.0, word_ngrams=(1, 1))
+    assert Settings.from_dict({**settings.to_dict(), "word_ngrams": [1, 1], "unknown": 1}) == settings
