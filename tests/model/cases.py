@@ -43,3 +43,25 @@ DIRECTIONAL = [
     ("i miss you babe", "", "i miss you babe. when are you free this week?", "", "wants_to_hang_out"),
     ("i miss you babe", "", "i miss you babe", "I told him I need space", "feels_you_slipping"),
 ]
+
+# Coach drafts (her texts to him) with the technique or pitfall a careful reader would name.
+COACH_CLEAR = [
+    ("yo whats good", "", "generic"),
+    ("what are you up to today", "", "generic"),
+    ("can you lend me 50 bucks till friday", "", "taking"),
+    ("could u pick my mom up from the station tomorrow, I can't", "", "taking"),
+    ("you never listen when I talk, it's honestly exhausting", "", "criticizing"),
+    ("why are you always late? so disrespectful", "", "criticizing"),
+    ("who's the girl commenting hearts on all your pics?", "", "drama"),
+    ("guess your friends matter more than me. as usual", "", "drama"),
+    ("why aren't you answering me??? please text back", "he's at work", "desperate"),
+    ("hello?? are you ignoring me", "he's in a meeting", "desperate"),
+    ("hope the concert was amazing tonight 😊", "", "positive_association"),
+    ("have the best day at the beach!", "", "positive_association"),
+    ("bet you can't beat me at bowling 😜", "", "playful_banter"),
+    ("how did the job interview with the architecture firm go?", "", "genuine_interest"),
+    ("did your sister like the birthday cake you baked?", "", "genuine_interest"),
+    ("that sounds so stressful, I'm really proud of how you handled it", "", "emotional_connection"),
+    ("remember our first date at that tiny ramen place? 🍜", "", "ignite_memory"),
+    ("you looked so good in that suit last night 😍", "", "make_him_feel_desired"),
+]
