@@ -35,14 +35,14 @@ def _model(args: argparse.Namespace):
 
 def cmd_train(args: argparse.Namespace) -> int:
     from ml.train import SEARCH_SPACE
-    from ml.workflow import train_task
+    from ml.workflow import portable_path, train_task
 
     space = {key: values[:1] for key, values in SEARCH_SPACE.items()} if args.quick else SEARCH_SPACE
     directory, meta = train_task(_task(args), args.data, args.out, space=space, holdout_fraction=args.holdout,
                                  progress=lambda line: print(line, file=sys.stderr, flush=True))
     cv, rule = meta["cv"], meta["reject_rule"]
     oof = rule["out_of_fold"]
-    print(f"saved {meta['task']} model to {directory}")
+    print(f"saved {meta['task']} model to {portable_path(directory)}")
     print(f"settings: {meta['settings']}")
     print(f"CV macro-F1 ({cv['folds']}-fold, {cv['rows']} rows): {cv['macro_f1_mean']:.3f} ± {cv['macro_f1_std']:.3f}")
     print(f"unsure rule: top probability < {rule['min_probability']:.3f} or top-two margin < {rule['min_margin']:.3f}; "
@@ -150,10 +150,10 @@ def _predict_file(model: Any, args: argparse.Namespace) -> int:
 
 def cmd_stats(args: argparse.Namespace) -> int:
     from ml.datacheck import format_profile, profile
-    from ml.workflow import load_task_data
+    from ml.workflow import load_task_data, portable_path
 
     frame, path, _ = load_task_data(_task(args), args.data)
-    print(f"{path}\n")
+    print(f"{portable_path(path)}\n")
     print(format_profile(profile(frame)))
     return EXIT_OK
 

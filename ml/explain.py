@@ -90,7 +90,7 @@ class Explainer:
 
     def evidence(self, message: str, row: sp.spmatrix, class_index: int, k: int = 6) -> Evidence:
         """The ``k`` strongest terms toward and against one label, ordered by strength."""
-        terms = [Term(text, source, weight) for (source, text), weight in
+        terms = [Term(text, source, float(weight)) for (source, text), weight in
                  self.contributions(message, row, class_index).items() if abs(weight) >= MIN_SHOWN_WEIGHT]
         toward = sorted((t for t in terms if t.weight > 0), key=lambda t: (-t.weight, t.source, t.text))
         against = sorted((t for t in terms if t.weight < 0), key=lambda t: (t.weight, t.source, t.text))

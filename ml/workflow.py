@@ -18,7 +18,7 @@ from sklearn.pipeline import Pipeline
 import ml
 from ml.abstain import RejectRule, tradeoff
 from ml.artifacts import save_artifacts
-from ml.config import CV_FOLDS, HOLDOUT_FRACTION, SEED
+from ml.config import CV_FOLDS, HOLDOUT_FRACTION, PROJECT_ROOT, SEED
 from ml.data import file_sha256, read_examples
 from ml.errors import DataError, ModelFileError
 from ml.evaluate import classification_summary, predictions_frame
@@ -30,6 +30,20 @@ from ml.train import SEARCH_SPACE, Progress, features_frame, holdout_scores, tra
 
 def _silent(_: str) -> None:
     return None
+
+
+def portable_path(path: Path) -> str:
+    """The path relative to the project when inside it, so metadata reads the same on every clone."""
+    try:
+        return str(path.resolve().relative_to(PROJECT_ROOT))
+    except ValueError:
+        return str(path.resolve())
+
+
+def resolve_data_path(recorded: str) -> Path:
+    """Inverse of :func:`portable_path`."""
+    path = Path(recorded)
+    return path if path.is_absolute() else PROJECT_ROOT / path
 
 
 def load_task_data(task: Task, data_path: str | Path | None = None) -> tuple[pd.DataFrame, Path, Task]:
@@ -73,7 +87,7 @@ def train_task(task: Task, data_path: str | Path | None = None, out_dir: str | P
         "settings": result.settings.to_dict(),
         "seed": seed,
         "reject_rule": result.summary["reject_rule"],
-        "data": {"path": str(path), "sha256": file_sha256(path), "rows": len(frame)},
+        "data": {"path": portable_path(path), "sha256": file_sha256(path), "rows": len(frame)},
         "cv": result.summary["cv"],
         "holdout": result.summary.get("holdout"),
     }
@@ -110,11 +124,11 @@ def evaluate_holdout(model: Model) -> EvaluationResult:
     part and scores the held-out part it never saw.
     """
     meta = model.metadata
-    frame, path, _ = load_task_data(model.task, meta["data"]["path"])
+    frame, path, _ = load_task_data(model.task, resolve_data_path(meta["data"]["path"]))
     fraction = (meta.get("holdout") or {}).get("fraction", HOLDOUT_FRACTION)
     rule = RejectRule(**{k: meta["reject_rule"][k] for k in ("min_probability", "min_margin")})
     summary, scored = holdout_scores(frame, Settings.from_dict(meta["settings"]), rule,
                                      seed=meta.get("seed", SEED), fraction=fraction)
     return EvaluationResult(summary, scored, model.labels,
-                            f"held-out {fraction:.0%} of {path} (seed {meta.get('seed', SEED)}), "
+                            f"held-out {fraction:.0%} of {portable_path(path)} (seed {meta.get('seed', SEED)}), "
                             "model refit on the rest with the saved settings")
