@@ -69,8 +69,8 @@ def main() -> None:
     print(f"  load time (median of 5)        {result['load_seconds_median'] * 1000:8.1f} ms")
     print(f"  interpret, one message         {result['interpret_ms_median']:8.2f} ms median, "
           f"{result['interpret_ms_p95']:.2f} ms p95")
-    print(f"  interpret_many ({result['batch_messages']} messages) {result['interpret_many_per_second']:8.0f} messages/s"
-          " (with explanations)")
+    batch = f"interpret_many ({result['batch_messages']} messages)"
+    print(f"  {batch:<31}{result['interpret_many_per_second']:8.0f} messages/s (with explanations)")
     print(f"  pipeline.predict_proba         {result['predict_proba_per_second']:8.0f} messages/s (labels only)")
     print(f"  model file                     {result['model_file_mb']:8.2f} MB")
 

@@ -7,9 +7,9 @@ label ids are fixed by docs/LABEL_GUIDE.md and a test keeps them in step.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Mapping
 
 
 @dataclass(frozen=True)

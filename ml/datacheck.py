@@ -63,7 +63,7 @@ def near_duplicates(frame: pd.DataFrame, threshold: float = NEAR_DUPLICATE_COSIN
     similarity = (vectors @ vectors.T).toarray()
     np.fill_diagonal(similarity, 0.0)
     rows, cols = np.nonzero(np.triu(similarity) >= _CANDIDATE_COSINE)
-    return [(int(i), int(j), float(similarity[i, j])) for i, j in zip(rows, cols)
+    return [(int(i), int(j), float(similarity[i, j])) for i, j in zip(rows, cols, strict=True)
             if similarity[i, j] >= threshold or _one_word_apart(words[i], words[j])]
 
 

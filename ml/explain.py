@@ -68,7 +68,7 @@ class Explainer:
     def contributions(self, message: str, row: sp.spmatrix, class_index: int) -> dict[tuple[str, str], float]:
         """Contribution per (source, word or phrase) to the score of one label."""
         row = sp.csr_matrix(row)
-        weights = dict(zip(row.indices, row.data * self._coef[class_index, row.indices]))
+        weights = dict(zip(row.indices, row.data * self._coef[class_index, row.indices], strict=True))
         totals: dict[tuple[str, str], float] = defaultdict(float)
         for column, weight in weights.items():
             block = self._block(column)
@@ -80,7 +80,7 @@ class Explainer:
             words = normalize_text(message).split()
             grams_per_word = [Counter(self._char_analyzer(word)) for word in words]
             occurrences = sum(grams_per_word, Counter())
-            for word, grams in zip(words, grams_per_word):
+            for word, grams in zip(words, grams_per_word, strict=True):
                 shown = word.strip(_EDGE_PUNCTUATION) or word
                 for gram, count in grams.items():
                     column = self._char_vocab.get(gram)

@@ -35,7 +35,7 @@ class Settings:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, values: dict[str, Any]) -> "Settings":
+    def from_dict(cls, values: dict[str, Any]) -> Settings:
         known = {f.name for f in fields(cls)}
         cleaned = {k: tuple(v) if isinstance(v, list) else v for k, v in values.items() if k in known}
         return cls(**cleaned)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 import pandas as pd
@@ -29,6 +29,7 @@ def plot_confusion(scored: pd.DataFrame, labels: Sequence[str], title: str = "Co
                                             ax=ax, colorbar=False, xticks_rotation=45)
     for text in ax.texts:
         text.set_fontsize(8)
+    plt.setp(ax.get_xticklabels(), ha="right", rotation_mode="anchor")  # long names end under their column
     ax.set_title(title)
     ax.set_xlabel("predicted label")
     ax.set_ylabel("true label")

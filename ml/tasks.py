@@ -6,10 +6,10 @@ All other modules take a :class:`Task` and stay task-agnostic, so a new task
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import Callable, Mapping
 
 from ml.catalog import COACH, MEANING, LabelInfo
 from ml.config import DATA_DIR, MODELS_DIR
@@ -40,7 +40,7 @@ class Task:
     def model_dir(self) -> Path:
         return MODELS_DIR / self.name
 
-    def with_labels(self, labels: tuple[str, ...]) -> "Task":
+    def with_labels(self, labels: tuple[str, ...]) -> Task:
         """This task with its label set fixed, e.g. after reading it from data."""
         return Task(self.name, labels, self.catalog, self.data_path, self.min_rows_per_label,
                     self.example, self.advisor)

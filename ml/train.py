@@ -7,8 +7,9 @@ held-out part is scored once, with the chosen settings, and never feeds a choice
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -18,8 +19,8 @@ from sklearn.pipeline import Pipeline
 from ml.abstain import RejectRule, tradeoff, tune_reject_rule
 from ml.config import CV_FOLDS, HOLDOUT_FRACTION, SEED
 from ml.data import split_holdout
-from ml.evaluate import classification_summary
 from ml.errors import DataError
+from ml.evaluate import classification_summary
 from ml.pipeline import Settings, build_pipeline
 
 Progress = Callable[[str], None]

@@ -6,10 +6,11 @@ The CLI, the notebooks and the tests call these, so each job exists once.
 from __future__ import annotations
 
 import platform
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -82,7 +83,7 @@ def train_task(task: Task, data_path: str | Path | None = None, out_dir: str | P
         "task": task.name,
         "ml_version": ml.__version__,
         "python_version": platform.python_version(),
-        "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "labels": list(result.pipeline.classes_),
         "settings": result.settings.to_dict(),
         "seed": seed,

@@ -89,8 +89,8 @@ def test_coach_generic_includes_very_short_drafts() -> None:
 
 @pytest.mark.parametrize("name", TASK_NAMES)
 def test_data_card_shows_the_current_counts(name: str) -> None:
-    from ml.datacheck import format_profile
     from ml.config import DATA_DIR
+    from ml.datacheck import format_profile
 
     task = TASKS[name]
     card = (DATA_DIR / "README.md").read_text(encoding="utf-8")

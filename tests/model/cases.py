@@ -17,7 +17,8 @@ MEANING_CLEAR = [
     ("miss you too", "I told him I missed him first", "matching_you"),
     ("haha same", "I said I miss him", "matching_you"),
     ("miss your body 😏 come over tonight, nothing serious", "", "wants_something"),
-    ("just broke up with her and you're all I think about. miss u", "his girlfriend left him last week", "wants_something"),
+    ("just broke up with her and you're all I think about. miss u", "his girlfriend left him last week",
+     "wants_something"),
     ("I want to make this official. I don't want to see anyone else", "", "wants_to_progress"),
     ("come meet my parents next month? I miss you and I'm serious about us", "", "wants_to_progress"),
     ("I miss you more than I probably should admit this early", "we've had four dates", "not_ready_to_say_love"),
@@ -31,7 +32,8 @@ INVARIANT = [
     ("miss you too", "miss you too 😊"),
     ("bored af rn, come over? nothing on tv", "bored af rn, come ovr? nothing on tv"),
     ("missed my train, I'll be 20 min late", "missed my train, ill be 20 min late!!"),
-    ("I want to make this official. I don't want to see anyone else", "I want to make this official. I dont want to see anyone else ❤️"),
+    ("I want to make this official. I don't want to see anyone else",
+     "I want to make this official. I dont want to see anyone else ❤️"),
 ]
 
 # (message, context, edited message, edited context, label whose probability must rise)

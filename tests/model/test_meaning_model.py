@@ -40,7 +40,8 @@ def test_emoji_and_typos_do_not_flip_a_clear_case(meaning_model, base: str, vari
 
 
 @pytest.mark.parametrize(("message", "context", "edited", "edited_context", "label"), DIRECTIONAL)
-def test_a_cue_moves_the_answer_toward_its_label(meaning_model, message, context, edited, edited_context, label) -> None:
+def test_a_cue_moves_the_answer_toward_its_label(meaning_model, message, context, edited, edited_context,
+                                                 label) -> None:
     before = dict(meaning_model.interpret(message, context).ranking)[label]
     after = dict(meaning_model.interpret(edited, edited_context).ranking)[label]
     assert after > before

@@ -8,7 +8,7 @@ import joblib
 import numpy as np
 import pytest
 
-from ml.artifacts import MODEL_FILE, META_FILE, PREVIOUS_META_FILE, PREVIOUS_MODEL_FILE, save_artifacts
+from ml.artifacts import META_FILE, MODEL_FILE, PREVIOUS_META_FILE, PREVIOUS_MODEL_FILE, save_artifacts
 from ml.errors import IncompatibleModelError, ModelFileError, ModelNotFoundError
 from ml.predict import load_model, model_metadata
 from ml.tasks import custom_task
@@ -32,7 +32,8 @@ def edit_metadata(directory: Path, **changes: object) -> None:
 def test_round_trip_keeps_predictions_and_metadata(tiny_model, tiny_frame, model_copy: Path) -> None:
     reloaded = load_model(model_copy)
     messages = tiny_frame["message"].tolist()
-    assert [r.ranking for r in reloaded.interpret_many(messages)] == [r.ranking for r in tiny_model.interpret_many(messages)]
+    before = [r.ranking for r in tiny_model.interpret_many(messages)]
+    assert [r.ranking for r in reloaded.interpret_many(messages)] == before
     meta = model_metadata(model_copy)
     for key in ("format_version", "ml_version", "sklearn_version", "task", "labels", "reject_rule", "settings",
                 "data", "cv", "created_at", "model_sha256"):

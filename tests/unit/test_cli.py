@@ -40,7 +40,8 @@ def test_predict_text_output_shows_evidence(capsys, tiny_model_dir: Path) -> Non
 
 def test_predict_csv_in_csv_out(capsys, tiny_model_dir: Path, tmp_path: Path) -> None:
     source, target = tmp_path / "in.csv", tmp_path / "out.csv"
-    pd.DataFrame({"message": ["dinner friday?", "remember me?"], "context": ["", "he vanished"]}).to_csv(source, index=False)
+    rows = {"message": ["dinner friday?", "remember me?"], "context": ["", "he vanished"]}
+    pd.DataFrame(rows).to_csv(source, index=False)
     code, _, _ = run(capsys, "predict", "--model", str(tiny_model_dir), "--input", str(source), "--output", str(target))
     result = pd.read_csv(target)
     assert code == 0 and len(result) == 2 and {"label", "probability", "unsure", "evidence"} <= set(result.columns)

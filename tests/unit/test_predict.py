@@ -48,7 +48,7 @@ def test_ranking_is_complete_sorted_and_sums_to_one(tiny_model) -> None:
 
 def test_batch_equals_single_and_accepts_a_dataframe(tiny_model) -> None:
     messages, contexts = ["dinner friday?", "long time no talk"], ["", "he went quiet in may"]
-    singles = [tiny_model.interpret(m, c) for m, c in zip(messages, contexts)]
+    singles = [tiny_model.interpret(m, c) for m, c in zip(messages, contexts, strict=True)]
     assert tiny_model.interpret_many(messages, contexts) == singles
     assert tiny_model.interpret_many(pd.DataFrame({"message": messages, "context": contexts})) == singles
 
