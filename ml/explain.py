@@ -11,7 +11,9 @@ label minus the intercept.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import scipy.sparse as sp
@@ -52,40 +54,48 @@ class Explainer:
         coef = pipeline.named_steps["clf"].coef_
         # Binary logistic regression stores one row for classes_[1]; class 0 is its mirror.
         self._coef = np.vstack([-coef, coef]) if coef.shape[0] == 1 else coef
-        self._names = features.get_feature_names_out()
-        self._slices = features.output_indices_
+        # Display name and source of every column, e.g. "message_word__hey stranger" -> ("message", "hey stranger").
+        self._terms = [name.split("__", 1)[1] for name in features.get_feature_names_out()]
+        self._sources = np.empty(len(self._terms), dtype=object)
+        char_columns = slice(0, 0)
+        for block_name, block in features.output_indices_.items():
+            self._sources[block] = "context" if block_name == "context" else "message"
+            if block_name == "message_char":
+                char_columns = block
+        self._is_char = np.zeros(len(self._terms), dtype=bool)
+        self._is_char[char_columns] = True
         char = features.named_transformers_.get("message_char")
         self._char_vocab = char.vocabulary_ if char is not None else {}
-        self._char_analyzer = char.build_analyzer() if char is not None else None
-        self._char_offset = self._slices["message_char"].start if char is not None else 0
-
-    def _block(self, column: int) -> str:
-        for name, block in self._slices.items():
-            if block.start <= column < block.stop:
-                return name
-        raise IndexError(column)
+        self._char_offset = char_columns.start
+        self._word_grams: Callable[[str], Counter[str]] | None = None
+        if char is not None:
+            analyze = char.build_analyzer()
+            # Words repeat across messages ("miss", "u"), so their n-grams are cached (read-only).
+            self._word_grams = lru_cache(maxsize=65_536)(lambda word: Counter(analyze(word)))
 
     def contributions(self, message: str, row: sp.spmatrix, class_index: int) -> dict[tuple[str, str], float]:
         """Contribution per (source, word or phrase) to the score of one label."""
         row = sp.csr_matrix(row)
-        weights = dict(zip(row.indices, row.data * self._coef[class_index, row.indices], strict=True))
+        products = row.data * self._coef[class_index, row.indices]
         totals: dict[tuple[str, str], float] = defaultdict(float)
-        for column, weight in weights.items():
-            block = self._block(column)
-            if block == "message_char":
-                continue  # assigned to words below
-            name = self._names[column].split("__", 1)[1]
-            totals[("context" if block == "context" else "message", name)] += weight
-        if self._char_analyzer is not None:
+        for column, weight in zip(row.indices, products, strict=True):
+            if not self._is_char[column]:  # char n-grams are assigned to their words below
+                totals[(self._sources[column], self._terms[column])] += weight
+        if self._word_grams is not None:
+            char_weights = {column: weight for column, weight, is_char in
+                            zip(row.indices, products, self._is_char[row.indices], strict=True) if is_char}
             words = normalize_text(message).split()
-            grams_per_word = [Counter(self._char_analyzer(word)) for word in words]
-            occurrences = sum(grams_per_word, Counter())
+            grams_per_word = [self._word_grams(word) for word in words]
+            occurrences: Counter[str] = Counter()
+            for grams in grams_per_word:
+                occurrences.update(grams)
             for word, grams in zip(words, grams_per_word, strict=True):
                 shown = word.strip(_EDGE_PUNCTUATION) or word
                 for gram, count in grams.items():
                     column = self._char_vocab.get(gram)
-                    if column is not None and column + self._char_offset in weights:
-                        totals[("message", shown)] += weights[column + self._char_offset] * count / occurrences[gram]
+                    weight = char_weights.get(column + self._char_offset) if column is not None else None
+                    if weight is not None:
+                        totals[("message", shown)] += weight * count / occurrences[gram]
         return dict(totals)
 
     def evidence(self, message: str, row: sp.spmatrix, class_index: int, k: int = 6) -> Evidence:
