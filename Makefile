@@ -30,7 +30,8 @@ train: models/meaning/model.joblib models/coach/model.joblib ## train both defau
 demo: models/meaning/model.joblib ## interpret an example message (trains first if needed)
 	$(BIN)/python -m ml predict --task meaning "hey stranger, miss you" --context "he ghosted me in May"
 
-test: $(STAMP) ## run the whole test suite
+test: $(STAMP) ## lint, then run the whole test suite
+	$(BIN)/ruff check ml tests benchmarks
 	$(BIN)/python -m pytest
 
 evaluate: models/meaning/model.joblib ## held-out report for the meaning model

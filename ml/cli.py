@@ -16,6 +16,13 @@ from typing import Any, TextIO
 EXIT_OK, EXIT_ERROR = 0, 2
 
 
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
 def _task(args: argparse.Namespace):
     from ml.tasks import custom_task, get_task
 
@@ -186,7 +193,7 @@ def build_parser() -> argparse.ArgumentParser:
     predict.add_argument("--model", type=Path, help="model directory instead of models/<task>")
     predict.add_argument("--context", help="what you know about the situation")
     predict.add_argument("--his-name", help="coach: his name, to check whether the draft uses it")
-    predict.add_argument("--top-k", type=int, default=3, help="how many labels to show (default 3)")
+    predict.add_argument("--top-k", type=_positive_int, default=3, help="how many labels to show (default 3)")
     predict.add_argument("--json", action="store_true", help="one JSON object per message")
     predict.add_argument("--input", type=Path, help="CSV with a message column (context optional)")
     predict.add_argument("--output", type=Path, help="where --input's interpretations go")
@@ -208,6 +215,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return args.handler(args)
     except MLError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except OSError as exc:  # e.g. an --output path that cannot be written
+        print(f"error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)

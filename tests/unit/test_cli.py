@@ -84,6 +84,18 @@ def test_errors_exit_2_with_one_line(capsys, argv: list[str]) -> None:
     assert err.startswith("error: ") and len(err.strip().splitlines()) == 1
 
 
+def test_unwritable_output_exits_2(capsys, tiny_model_dir: Path, tiny_csv: Path, tmp_path: Path) -> None:
+    code, _, err = run(capsys, "predict", "--model", str(tiny_model_dir), "--input", str(tiny_csv),
+                       "--output", str(tmp_path / "no" / "such" / "dir" / "out.csv"))
+    assert code == 2 and err.startswith("error: ") and len(err.strip().splitlines()) == 1
+
+
+def test_top_k_must_be_positive(capsys, tiny_model_dir: Path) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["predict", "--model", str(tiny_model_dir), "hi", "--top-k", "0"])
+    assert exited.value.code == 2 and "at least 1" in capsys.readouterr().err
+
+
 def test_bad_message_exits_2(capsys, tiny_model_dir: Path) -> None:
     code, _, err = run(capsys, "predict", "--model", str(tiny_model_dir), "   ")
     assert code == 2 and "empty" in err
