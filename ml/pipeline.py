@@ -27,7 +27,7 @@ class Settings:
 
     C: float = 3.0
     word_ngrams: tuple[int, int] = (1, 2)
-    char_ngrams: tuple[int, int] = (2, 4)
+    char_ngrams: tuple[int, int] = (2, 5)
     class_weight: str | None = None
     use_context: bool = True
 

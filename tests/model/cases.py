@@ -14,7 +14,7 @@ MEANING_CLEAR = [
     ("i messed up and i know it. i miss u, let me make it right", "", "did_something_bad"),
     ("please don't give up on us, I feel you pulling away", "I asked him for space", "feels_you_slipping"),
     ("i can't lose you. i'll do anything", "I told him I want to break up", "feels_you_slipping"),
-    ("miss you too", "I told him I missed him first", "matching_you"),
+    ("missing you too babe", "I told him I missed him first", "matching_you"),
     ("haha same", "I said I miss him", "matching_you"),
     ("miss your body 😏 come over tonight, nothing serious", "", "wants_something"),
     ("just broke up with her and you're all I think about. miss u", "his girlfriend left him last week",
@@ -29,7 +29,7 @@ MEANING_CLEAR = [
 
 # (base message, variant): a small change that must not change a clear answer.
 INVARIANT = [
-    ("miss you too", "miss you too 😊"),
+    ("yeah i miss you too", "yeah i miss you too 😊"),
     ("bored af rn, come over? nothing on tv", "bored af rn, come ovr? nothing on tv"),
     ("missed my train, I'll be 20 min late", "missed my train, ill be 20 min late!!"),
     ("I want to make this official. I don't want to see anyone else",
