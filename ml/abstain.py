@@ -11,6 +11,8 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from ml.config import MIN_COVERAGE
+
 
 @dataclass(frozen=True)
 class RejectRule:
@@ -57,7 +59,7 @@ PROBABILITY_GRID = np.round(np.arange(0.0, 0.91, 0.025), 3)
 MARGIN_GRID = np.round(np.arange(0.0, 0.51, 0.025), 3)
 
 
-def tune_reject_rule(proba: np.ndarray, y_index: np.ndarray, min_coverage: float = 0.85) -> RejectRule:
+def tune_reject_rule(proba: np.ndarray, y_index: np.ndarray, min_coverage: float = MIN_COVERAGE) -> RejectRule:
     """The rule with the best accuracy on answered messages that still answers
     at least ``min_coverage`` of them; ties go to the higher coverage, then the
     looser thresholds. Deterministic: an exhaustive grid, no sampling.

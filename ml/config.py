@@ -15,5 +15,8 @@ HOLDOUT_FRACTION = 0.2
 
 # Real texts are short; anything longer is almost surely a paste by mistake and
 # would only slow the vectorizers down. Documented in the README.
+# The unsure rule must still answer at least this share of messages (out-of-fold).
+MIN_COVERAGE = 0.85
+
 MAX_MESSAGE_CHARS = 2_000
 MAX_CONTEXT_CHARS = 2_000

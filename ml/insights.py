@@ -25,7 +25,7 @@ from sklearn.feature_selection import chi2
 from sklearn.pipeline import Pipeline
 
 from ml.abstain import RejectRule, RejectTradeoff, tradeoff, tune_reject_rule
-from ml.config import CV_FOLDS, SEED
+from ml.config import CV_FOLDS, MIN_COVERAGE, SEED
 from ml.datacheck import profile
 from ml.evaluate import classification_summary, predictions_frame
 from ml.pipeline import Settings
@@ -34,9 +34,6 @@ from ml.tasks import Task, get_task
 from ml.text import TOKEN_PATTERN, normalize_text
 from ml.train import fit, has_context, out_of_fold_proba
 from ml.workflow import load_task_data
-
-# The share of messages the shipped unsure rule must still answer (ml.train.train's default).
-MIN_COVERAGE = 0.85
 
 _SOURCES = {"message_word": "message", "message_char": "message chars", "context": "context"}
 _POSITIVE, _NEGATIVE = "#2b7bba", "#d6604d"

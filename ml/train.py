@@ -17,7 +17,7 @@ from sklearn.model_selection import ParameterGrid, StratifiedKFold, cross_val_pr
 from sklearn.pipeline import Pipeline
 
 from ml.abstain import RejectRule, tradeoff, tune_reject_rule
-from ml.config import CV_FOLDS, HOLDOUT_FRACTION, SEED
+from ml.config import CV_FOLDS, HOLDOUT_FRACTION, MIN_COVERAGE, SEED
 from ml.data import split_holdout
 from ml.errors import DataError
 from ml.evaluate import classification_summary
@@ -128,7 +128,7 @@ def holdout_scores(frame: pd.DataFrame, settings: Settings, rule: RejectRule, *,
 
 def train(frame: pd.DataFrame, *, space: Mapping[str, Iterable[Any]] = SEARCH_SPACE, seed: int = SEED,
           folds: int = CV_FOLDS, holdout_fraction: float = HOLDOUT_FRACTION,
-          min_coverage: float = 0.85, progress: Progress = _silent) -> TrainResult:
+          min_coverage: float = MIN_COVERAGE, progress: Progress = _silent) -> TrainResult:
     """The full recipe: split, search, tune the unsure rule, score held-out, refit on all rows.
 
     With ``holdout_fraction`` 0 every row is used for the search and no
