@@ -28,6 +28,8 @@ def strip_control_characters(text: str) -> str:
     Pasted texts carry zero-width spaces, byte-order marks and stray control
     bytes; they must neither crash the model nor split features unpredictably.
     """
+    if text.isascii() and text.isprintable():
+        return text  # fast path with the same result: printable ASCII has no Cc or Cf character
     return "".join(
         " " if unicodedata.category(ch) in ("Cc", "Cf") and ch not in _KEEP_FORMAT_CHARS else ch
         for ch in text

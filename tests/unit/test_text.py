@@ -30,3 +30,12 @@ def test_normalize_is_idempotent() -> None:
 def test_strip_control_characters_keeps_ordinary_text() -> None:
     assert strip_control_characters("a\x07b") == "a b"
     assert strip_control_characters("ça va? 😊") == "ça va? 😊"
+
+
+def test_ascii_fast_path_matches_the_character_rule() -> None:
+    import unicodedata
+
+    for code in range(128):
+        char = chr(code)
+        expected = " " if unicodedata.category(char) in ("Cc", "Cf") else char
+        assert strip_control_characters(f"a{char}b") == f"a{expected}b"
