@@ -1,0 +1,142 @@
+"""Any dataset in the label-guide format trains through the CLI and interprets without a catalogue.
+
+Runs on a tiny CLINC150 sample (8 intents x 8 rows; skipped when ../shared/benchmarks/clinc150
+is absent) and on hand-written rows in the same style, so it runs on any clone. Also covers the
+CLINC150 benchmark's helpers (benchmarks/clinc150.py) that need no data.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from ml.cli import main
+from ml.config import PROJECT_ROOT
+from ml.predict import load_model
+
+CLINC_TRAIN = PROJECT_ROOT.parent / "shared" / "benchmarks" / "clinc150" / "train.csv"
+SAMPLE_INTENTS = ("alarm", "balance", "book_flight", "greeting", "oos", "timer", "translate", "weather")
+
+HAND_ROWS = {
+    "alarm": ["wake me up at 7 tomorrow", "set an alarm for 6am", "alarm for noon please",
+              "i need an alarm at 5:30", "set my alarm to go off at eight", "can you wake me at nine"],
+    "timer": ["set a timer for 10 minutes", "start a 5 minute timer", "timer for half an hour",
+              "count down 20 minutes", "please set a 3 minute timer", "start a timer for one hour"],
+    "weather": ["what is the weather in boston", "will it rain today", "how hot is it in miami",
+                "is it going to snow tomorrow", "what's the forecast for paris", "how cold is it outside"],
+    "translate": ["how do you say hello in french", "translate thank you to spanish", "what is cat in german",
+                  "say good night in italian", "translate where is the station to japanese",
+                  "how would i say i love you in portuguese"],
+    "balance": ["what is my checking balance", "how much money is in my savings", "show my account balance",
+                "tell me the balance of my bank account", "how much do i have in checking",
+                "what's left in my savings account"],
+    "oos": ["what is the capital of peru", "how tall is mount everest", "who wrote hamlet",
+            "tell me about black holes", "how many legs does a spider have", "what year did the war end"],
+}
+
+
+def sample_frame(source: str) -> pd.DataFrame:
+    """8 intents x 8 rows of CLINC150 train, or the hand-written rows."""
+    if source == "clinc150":
+        if not CLINC_TRAIN.is_file():
+            pytest.skip(f"{CLINC_TRAIN} is absent; the hand-written rows cover the same path")
+        data = pd.read_csv(CLINC_TRAIN, keep_default_na=False)
+        picked = data[data["label"].isin(SAMPLE_INTENTS)].groupby("label", sort=True).head(8)
+        return picked[["message", "label"]].reset_index(drop=True)
+    return pd.DataFrame([(m, label) for label, rows in HAND_ROWS.items() for m in rows], columns=["message", "label"])
+
+
+@pytest.mark.parametrize("source", ["clinc150", "hand-written"])
+def test_cli_trains_on_any_csv_and_the_model_interprets_without_a_catalogue(capsys, tmp_path: Path,
+                                                                            source: str) -> None:
+    frame = sample_frame(source)
+    data, out = tmp_path / "intents.csv", tmp_path / "model"
+    frame.to_csv(data, index=False)  # no context column: the format allows that
+
+    code = main(["train", "--data", str(data), "--labels-from-data", "--task", "intents", "--out", str(out),
+                 "--quick", "--holdout", "0"])
+    assert code == 0, capsys.readouterr().err
+    labels = sorted(frame["label"].unique())
+    meta = json.loads((out / "model.json").read_text(encoding="utf-8"))
+    assert meta["task"] == "intents" and meta["labels"] == labels
+    assert meta["settings"]["use_context"] is False  # no context in the data, none in the model
+
+    model = load_model(out)
+    assert model.task.catalog == {} and model.labels == tuple(labels)
+    message = frame["message"].iloc[0]
+    answer = model.interpret(message)
+    assert answer.label in labels and 0 < answer.probability <= 1
+    probabilities = [p for _, p in answer.ranking]
+    assert probabilities == sorted(probabilities, reverse=True)
+    assert answer.ranking[0] == (answer.label, answer.probability) and len(answer.ranking) == len(labels)
+    assert sum(probabilities) == pytest.approx(1.0)
+    assert answer.evidence.toward, "evidence: words that pushed toward the label"
+    assert answer.title is None and answer.explanation is None and answer.watch_for == ()
+    json.dumps(answer.to_dict(top_k=3))  # the JSON the CLI prints
+
+    answers = model.interpret_many(frame["message"].tolist())
+    assert np.mean([a.label == y for a, y in zip(answers, frame["label"], strict=True)]) >= 0.9  # it learned
+
+
+# --------------------------------------------------------------------------- benchmark helpers
+
+@pytest.fixture(scope="module")
+def bench():
+    path = PROJECT_ROOT / "benchmarks" / "clinc150.py"
+    spec = importlib.util.spec_from_file_location("clinc150_benchmark", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_oos_metrics_on_a_toy_example(bench) -> None:
+    y_true = ["a", "a", "b", "b", "oos", "oos", "oos", "oos"]
+    y_pred = ["a", "oos", "b", "a", "oos", "oos", "b", "oos"]
+    m = bench.oos_metrics(y_true, y_pred)
+    assert m["in_scope_accuracy"] == pytest.approx(2 / 4)   # a ok, a->oos wrong, b ok, b->a wrong
+    assert m["oos_recall"] == pytest.approx(3 / 4)          # three of four oos rows caught
+    assert m["oos_precision"] == pytest.approx(3 / 4)       # four oos predictions, three right
+    assert m["accuracy_151"] == pytest.approx(5 / 8)
+    assert (m["in_scope_rows"], m["oos_rows"], m["predicted_oos"]) == (4, 4, 4)
+
+
+def test_oos_metrics_without_oos_predictions_gives_nan_precision(bench) -> None:
+    m = bench.oos_metrics(["a", "oos"], ["a", "a"])
+    assert m["oos_recall"] == 0.0 and np.isnan(m["oos_precision"])
+
+
+def test_threshold_turns_unsure_answers_into_oos(bench) -> None:
+    predicted = bench.apply_threshold(["a", "b", "a"], [0.9, 0.2, 0.5], threshold=0.5)
+    assert predicted.tolist() == ["a", "oos", "a"]  # below the threshold only; 0.5 stays
+
+
+def test_threshold_choice_maximises_151_way_accuracy(bench) -> None:
+    classes = ["a", "b", "oos"]
+    proba = np.array([[0.9, 0.05, 0.05], [0.1, 0.8, 0.1], [0.5, 0.3, 0.2], [0.45, 0.3, 0.25]])
+    y_true = ["a", "b", "oos", "oos"]
+    threshold = bench.choose_threshold(proba, classes, y_true)
+    assert 0.5 < threshold <= 0.8  # catches both unsure oos rows, keeps both confident in-scope answers
+    labels = np.array(classes)[proba.argmax(axis=1)]
+    assert bench.apply_threshold(labels, proba.max(axis=1), threshold).tolist() == y_true
+
+
+def test_grid_is_every_combination_in_a_fixed_order(bench) -> None:
+    assert bench.grid({"C": [1, 2], "w": ["x", "y"]}) == [
+        {"C": 1, "w": "x"}, {"C": 1, "w": "y"}, {"C": 2, "w": "x"}, {"C": 2, "w": "y"}]
+
+
+def test_readme_section_is_replaced_between_markers_only(bench, tmp_path: Path) -> None:
+    readme = tmp_path / "README.md"
+    bench.update_readme(readme, "first")
+    text = readme.read_text()
+    assert text.startswith("# Benchmarks") and "first" in text
+    readme.write_text(text + "\n## Latency\nkeep me\n")
+    bench.update_readme(readme, "second")
+    text = readme.read_text()
+    assert "second" in text and "first" not in text and "keep me" in text
+    assert text.count(bench.START_MARKER) == 1 and text.count(bench.END_MARKER) == 1
