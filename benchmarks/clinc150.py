@@ -418,7 +418,7 @@ def markdown(results: dict[str, Any]) -> str:
     parts = [
         "## CLINC150 (Larson et al. 2019), Full variant",
         "",
-        f"Run `python benchmarks/clinc150.py` (data: `{results['data']['dir_shown']}`; add `--quick` for a smoke run). "
+        f"Run `python benchmarks/clinc150.py` (data: `{results['data']['dir']}`; add `--quick` for a smoke run). "
         "Train on train; settings and the out-of-scope threshold chosen on val only; test scored once "
         f"({results['data']['test_rows']:,} rows: {results['data']['test_in_scope']:,} in-scope, "
         f"{results['data']['test_oos']:,} `oos`). Numbers in %. The paper's rows are as published (Table 2, Full); "
@@ -668,7 +668,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     results: dict[str, Any] = {
         "benchmark": "CLINC150 Full (Larson et al. 2019)",
         "quick": args.quick,
-        "data": {"dir": str(data_dir), "dir_shown": _shown(data_dir), "train_rows": len(train), "val_rows": len(val),
+        "data": {"dir": _shown(data_dir), "train_rows": len(train), "val_rows": len(val),
                  "test_rows": len(test), "test_in_scope": int((test["label"] != OOS).sum()),
                  "test_oos": int((test["label"] == OOS).sum())},
         "protocol": "train on train; settings and oos threshold chosen on val only; test scored once",
