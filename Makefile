@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test install train evaluate notebooks benchmark clean help
+.PHONY: demo test install train evaluate notebooks benchmark benchmark-clinc150 clean help
 
 help:
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -42,6 +42,10 @@ notebooks: $(STAMP) ## re-run the notebooks and save their outputs (they train w
 
 benchmark: models/meaning/model.joblib ## latency/throughput of the meaning model
 	$(BIN)/python benchmarks/latency.py
+
+benchmark-clinc150: $(STAMP) ## CLINC150 vs the paper and fastText (about 10 minutes)
+	$(BIN)/python -m pip install --quiet -e ".[benchmark]"
+	$(BIN)/python benchmarks/clinc150.py
 
 clean: ## remove the virtualenv, models and reports
 	rm -rf $(VENV) models/*/ reports
