@@ -12,6 +12,7 @@ from pathlib import Path
 from types import MappingProxyType
 
 from ml.catalog import COACH, MEANING, LabelInfo
+from ml.coach import advise
 from ml.config import DATA_DIR, MODELS_DIR
 from ml.errors import UnknownTaskError
 
@@ -46,12 +47,6 @@ class Task:
                     self.example, self.advisor)
 
 
-def _coach_advisor(message: str, label: str, his_name: str | None) -> tuple[bool | None, tuple[str, ...]]:
-    from ml.coach import advise  # local import: keeps the task table free of coach details
-
-    return advise(message, label, his_name)
-
-
 TASKS: Mapping[str, Task] = MappingProxyType({
     "meaning": Task(
         name="meaning",
@@ -68,7 +63,7 @@ TASKS: Mapping[str, Task] = MappingProxyType({
         data_path=DATA_DIR / "coach.csv",
         min_rows_per_label=50,
         example=("heyyy wyd", ""),
-        advisor=_coach_advisor,
+        advisor=advise,
     ),
 })
 

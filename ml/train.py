@@ -20,7 +20,7 @@ from ml.abstain import RejectRule, tradeoff, tune_reject_rule
 from ml.config import CV_FOLDS, HOLDOUT_FRACTION, MIN_COVERAGE, SEED
 from ml.data import split_holdout
 from ml.errors import DataError
-from ml.evaluate import classification_summary
+from ml.evaluate import classification_summary, predictions_frame
 from ml.pipeline import Settings, build_pipeline
 
 Progress = Callable[[str], None]
@@ -49,8 +49,8 @@ class TrainResult:
     summary: dict[str, Any]  # CV, thresholds and held-out numbers, saved in the metadata
 
 
-def _silent(_: str) -> None:
-    return None
+def silent(_: str) -> None:
+    """The default progress callback: print nothing."""
 
 
 def features_frame(frame: pd.DataFrame) -> pd.DataFrame:
@@ -71,7 +71,7 @@ def has_context(frame: pd.DataFrame) -> bool:
 
 
 def search(frame: pd.DataFrame, space: Mapping[str, Iterable[Any]] = SEARCH_SPACE, *,
-           seed: int = SEED, folds: int = CV_FOLDS, progress: Progress = _silent) -> SearchResult:
+           seed: int = SEED, folds: int = CV_FOLDS, progress: Progress = silent) -> SearchResult:
     """Grid search over ``space`` by stratified k-fold macro-F1.
 
     Ties go to the earlier candidate, so the search is deterministic.
@@ -113,8 +113,6 @@ def holdout_scores(frame: pd.DataFrame, settings: Settings, rule: RejectRule, *,
 
     Returns the summary and the held-out rows with predictions, for reports.
     """
-    from ml.evaluate import predictions_frame  # evaluate imports nothing from train
-
     train_part, held_out = split_holdout(frame, fraction, seed)
     pipeline = fit(train_part, settings, seed)
     proba = pipeline.predict_proba(features_frame(held_out))
@@ -128,7 +126,7 @@ def holdout_scores(frame: pd.DataFrame, settings: Settings, rule: RejectRule, *,
 
 def train(frame: pd.DataFrame, *, space: Mapping[str, Iterable[Any]] = SEARCH_SPACE, seed: int = SEED,
           folds: int = CV_FOLDS, holdout_fraction: float = HOLDOUT_FRACTION,
-          min_coverage: float = MIN_COVERAGE, progress: Progress = _silent) -> TrainResult:
+          min_coverage: float = MIN_COVERAGE, progress: Progress = silent) -> TrainResult:
     """The full recipe: split, search, tune the unsure rule, score held-out, refit on all rows.
 
     With ``holdout_fraction`` 0 every row is used for the search and no

@@ -26,11 +26,7 @@ from ml.evaluate import classification_summary, predictions_frame
 from ml.pipeline import Settings
 from ml.predict import Model
 from ml.tasks import Task
-from ml.train import SEARCH_SPACE, Progress, features_frame, holdout_scores, train
-
-
-def _silent(_: str) -> None:
-    return None
+from ml.train import SEARCH_SPACE, Progress, features_frame, holdout_scores, silent, train
 
 
 def portable_path(path: Path) -> str:
@@ -72,7 +68,7 @@ def _check_reloaded(original: Pipeline, probe: pd.DataFrame):
 
 def train_task(task: Task, data_path: str | Path | None = None, out_dir: str | Path | None = None, *,
                space: Mapping[str, Iterable[Any]] = SEARCH_SPACE, seed: int = SEED, folds: int = CV_FOLDS,
-               holdout_fraction: float = HOLDOUT_FRACTION, progress: Progress = _silent) -> tuple[Path, dict[str, Any]]:
+               holdout_fraction: float = HOLDOUT_FRACTION, progress: Progress = silent) -> tuple[Path, dict[str, Any]]:
     """Read, validate, train (CV search, unsure rule, held-out score) and save atomically.
 
     Returns the model directory and the metadata written beside the model.
