@@ -96,12 +96,10 @@ def format_interpretation(r: Any, top_k: int) -> str:
     if r.suggestion:
         lines.append(f"Suggestion: {r.suggestion}")
 
-    def terms(items: Sequence[Any]) -> str:
-        return ", ".join(f"\"{t.text}\"{' (context)' if t.source == 'context' else ''} {t.weight:+.2f}"
-                         for t in items) or "-"
+    from ml.explain import format_terms
 
-    lines.append(f"Words for it: {terms(r.evidence.toward)}")
-    lines.append(f"Words against it: {terms(r.evidence.against)}")
+    lines.append(f"Words for it: {format_terms(r.evidence.toward)}")
+    lines.append(f"Words against it: {format_terms(r.evidence.against)}")
     others = [f"{label} {p:.0%}" for label, p in r.ranking[1:top_k]]
     if others:
         lines.append(f"Next likely: {', '.join(others)}")

@@ -11,12 +11,13 @@ label minus the intercept.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
 import scipy.sparse as sp
+from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 
 from ml.text import normalize_text
@@ -46,14 +47,28 @@ class Evidence:
         return {"toward": [t.to_dict() for t in self.toward], "against": [t.to_dict() for t in self.against]}
 
 
+def class_coefficients(clf: LogisticRegression) -> np.ndarray:
+    """One coefficient row per class, in ``clf.classes_`` order.
+
+    Binary logistic regression stores a single row for ``classes_[1]``; class 0
+    is its mirror, so it is added back to keep every caller class-indexed.
+    """
+    coef = clf.coef_
+    return np.vstack([-coef, coef]) if coef.shape[0] == 1 else coef
+
+
+def format_terms(terms: Sequence[Term], limit: int | None = None) -> str:
+    """Terms as one readable line: "stranger" +0.66, "ghosted" (context) +0.47; "-" when empty."""
+    return ", ".join(f"\"{t.text}\"{' (context)' if t.source == 'context' else ''} {t.weight:+.2f}"
+                     for t in terms[:limit]) or "-"
+
+
 class Explainer:
     """Per-model lookup tables, built once so each explanation is cheap."""
 
     def __init__(self, pipeline: Pipeline) -> None:
         features = pipeline.named_steps["features"]
-        coef = pipeline.named_steps["clf"].coef_
-        # Binary logistic regression stores one row for classes_[1]; class 0 is its mirror.
-        self._coef = np.vstack([-coef, coef]) if coef.shape[0] == 1 else coef
+        self._coef = class_coefficients(pipeline.named_steps["clf"])
         # Display name and source of every column, e.g. "message_word__hey stranger" -> ("message", "hey stranger").
         self._terms = [name.split("__", 1)[1] for name in features.get_feature_names_out()]
         self._sources = np.empty(len(self._terms), dtype=object)

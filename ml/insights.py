@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 from functools import lru_cache
 
 import numpy as np
@@ -28,11 +28,12 @@ from ml.abstain import RejectRule, RejectTradeoff, tradeoff, tune_reject_rule
 from ml.config import CV_FOLDS, MIN_COVERAGE, SEED
 from ml.datacheck import profile
 from ml.evaluate import classification_summary, predictions_frame
+from ml.explain import class_coefficients, format_terms
 from ml.pipeline import Settings
 from ml.predict import Interpretation, Model
 from ml.tasks import Task, get_task
 from ml.text import TOKEN_PATTERN, normalize_text
-from ml.train import fit, has_context, out_of_fold_proba
+from ml.train import default_settings, fit, out_of_fold_proba
 from ml.workflow import load_task_data
 
 _SOURCES = {"message_word": "message", "message_char": "message chars", "context": "context"}
@@ -126,11 +127,6 @@ class OutOfFold:
         return tradeoff(self.rule, self.proba, self.y_index)
 
 
-def default_settings(frame: pd.DataFrame) -> Settings:
-    """The package defaults, with the context column switched off when the data has none (as training does)."""
-    return replace(Settings(), use_context=has_context(frame))
-
-
 def out_of_fold_predictions(task: str | Task, settings: Settings | None = None, *, seed: int = SEED,
                             folds: int = CV_FOLDS, min_coverage: float = MIN_COVERAGE) -> OutOfFold:
     """Out-of-fold predictions for a task's data with the default (or given) settings.
@@ -217,11 +213,7 @@ def global_top_features(pipeline: Pipeline, label: str, k: int = 8,
     "context") for whole words, which read better than character n-grams.
     """
     features, clf = pipeline.named_steps["features"], pipeline.named_steps["clf"]
-    classes = list(clf.classes_)
-    coef = clf.coef_
-    if coef.shape[0] == 1:  # binary: one row for classes_[1]; classes_[0] is its mirror
-        coef = np.vstack([-coef, coef])
-    weights = coef[classes.index(label)]
+    weights = class_coefficients(clf)[list(clf.classes_).index(label)]
     readable = [readable_feature(name) for name in features.get_feature_names_out()]
     order = np.argsort(-weights, kind="stable")
     if sources is not None:
@@ -233,14 +225,11 @@ def global_top_features(pipeline: Pipeline, label: str, k: int = 8,
 
 def interpretations_table(results: Iterable[Interpretation], terms: int = 3) -> pd.DataFrame:
     """One row per interpreted message: label, probability, unsure, runner-up and the strongest evidence."""
-    def shown(items) -> str:
-        return ", ".join(f"{t.text}{' (context)' if t.source == 'context' else ''} {t.weight:+.2f}"
-                         for t in items[:terms]) or "-"
-
     return pd.DataFrame([{
         "message": r.message, "label": r.label, "probability": round(r.probability, 2), "unsure": r.unsure,
         "runner_up": f"{r.ranking[1][0]} {r.ranking[1][1]:.0%}" if len(r.ranking) > 1 else "-",
-        "words for it": shown(r.evidence.toward), "words against it": shown(r.evidence.against),
+        "words for it": format_terms(r.evidence.toward, terms),
+        "words against it": format_terms(r.evidence.against, terms),
     } for r in results])
 
 

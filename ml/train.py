@@ -70,6 +70,11 @@ def has_context(frame: pd.DataFrame) -> bool:
     return bool((frame["context"].str.strip() != "").any())
 
 
+def default_settings(frame: pd.DataFrame) -> Settings:
+    """The package defaults, with the context features off when no row has a context."""
+    return replace(Settings(), use_context=has_context(frame))
+
+
 def search(frame: pd.DataFrame, space: Mapping[str, Iterable[Any]] = SEARCH_SPACE, *,
            seed: int = SEED, folds: int = CV_FOLDS, progress: Progress = silent) -> SearchResult:
     """Grid search over ``space`` by stratified k-fold macro-F1.
@@ -77,7 +82,7 @@ def search(frame: pd.DataFrame, space: Mapping[str, Iterable[Any]] = SEARCH_SPAC
     Ties go to the earlier candidate, so the search is deterministic.
     """
     cv = _folds(frame, folds, seed)
-    base = Settings(use_context=has_context(frame))
+    base = default_settings(frame)
     candidates = [replace(base, **params) for params in ParameterGrid(dict(space))]
     table, best = [], None
     for i, settings in enumerate(candidates, 1):

@@ -17,7 +17,7 @@ import pandas as pd
 from sklearn.pipeline import Pipeline
 
 import ml
-from ml.abstain import RejectRule, tradeoff
+from ml.abstain import tradeoff
 from ml.artifacts import save_artifacts
 from ml.config import CV_FOLDS, HOLDOUT_FRACTION, PROJECT_ROOT, SEED
 from ml.data import file_sha256, read_examples
@@ -123,8 +123,7 @@ def evaluate_holdout(model: Model) -> EvaluationResult:
     meta = model.metadata
     frame, path, _ = load_task_data(model.task, resolve_data_path(meta["data"]["path"]))
     fraction = (meta.get("holdout") or {}).get("fraction", HOLDOUT_FRACTION)
-    rule = RejectRule(**{k: meta["reject_rule"][k] for k in ("min_probability", "min_margin")})
-    summary, scored = holdout_scores(frame, Settings.from_dict(meta["settings"]), rule,
+    summary, scored = holdout_scores(frame, Settings.from_dict(meta["settings"]), model.reject_rule,
                                      seed=meta.get("seed", SEED), fraction=fraction)
     return EvaluationResult(summary, scored, model.labels,
                             f"held-out {fraction:.0%} of {portable_path(path)} (seed {meta.get('seed', SEED)}), "
