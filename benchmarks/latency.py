@@ -30,7 +30,7 @@ def measure(task: str, repeats: int) -> dict[str, float]:
         started = time.perf_counter()
         model = load_model(task)
         loads.append(time.perf_counter() - started)
-    frame = read_examples(model.task.data_path, model.labels)
+    frame = read_examples(model.task.data_path, model.classes)
     messages, contexts = frame["message"].tolist(), frame["context"].tolist()
     model.interpret(messages[0], contexts[0])  # warm-up
     single = []

@@ -1,31 +1,106 @@
-"""The "unsure" rule: when the model should show candidates instead of one answer.
+"""The "unsure" rule: when the model shows candidates instead of one answer, and why.
 
-A prediction is unsure when its top probability is under ``min_probability``
-or the top two are closer than ``min_margin``. The two thresholds are tuned on
-out-of-fold probabilities of the training data, never on a test set.
+A prediction is unsure, with one reason, when
+
+- ``no_known_words``: no word or character n-gram of the message is in the model's vocabulary;
+- ``no_scenario_cue``: the internal class "says he misses you, but nothing points to a
+  scenario" is the most probable class (``ml.tasks.NO_CUE_LABEL``);
+- ``low_confidence``: the top probability is under ``min_probability``;
+- ``too_close``: the top two are closer than ``min_margin``;
+- ``red_flag_below_bar``: the answer is a red flag and its probability is under the
+  stricter ``red_flag_min_probability``, because a wrong red flag about a real
+  partner is the most harmful mistake the product can make.
+
+Probabilities here are over the public labels only (the internal class removed,
+the rest renormalised to sum to 1), so what the rule compares is what users see.
+Every threshold is tuned on out-of-fold probabilities of the training data.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
+from typing import Any
 
 import numpy as np
 
-from ml.config import MIN_COVERAGE
+from ml.config import MIN_COVERAGE, RED_FLAG_MIN_PRECISION
+
+NO_KNOWN_WORDS = "no_known_words"
+NO_SCENARIO_CUE = "no_scenario_cue"
+LOW_CONFIDENCE = "low_confidence"
+TOO_CLOSE = "too_close"
+RED_FLAG_BELOW_BAR = "red_flag_below_bar"
+UNSURE_REASONS = (NO_KNOWN_WORDS, NO_SCENARIO_CUE, LOW_CONFIDENCE, TOO_CLOSE, RED_FLAG_BELOW_BAR)
+
+
+@dataclass(frozen=True)
+class PublicView:
+    """Probabilities over the public labels, and where the internal no-cue class came first."""
+
+    proba: np.ndarray          # (rows, public labels), each row sums to 1
+    labels: np.ndarray         # the public labels, in column order
+    no_cue_top: np.ndarray     # bool per row
+
+
+def public_view(proba: np.ndarray, classes: Sequence[str], no_cue_label: str | None) -> PublicView:
+    """Drop the internal class (if the model has one) and renormalise the rest."""
+    classes = np.asarray(classes)
+    if no_cue_label is None or no_cue_label not in classes:
+        return PublicView(proba, classes, np.zeros(len(proba), dtype=bool))
+    internal = int(np.flatnonzero(classes == no_cue_label)[0])
+    keep = np.arange(len(classes)) != internal
+    public = proba[:, keep]
+    total = public.sum(axis=1, keepdims=True)
+    public = np.divide(public, total, out=np.full_like(public, 1 / public.shape[1]), where=total > 0)
+    return PublicView(public, classes[keep], proba.argmax(axis=1) == internal)
 
 
 @dataclass(frozen=True)
 class RejectRule:
+    """When an answer is unsure; see the module docstring for each threshold."""
+
     min_probability: float = 0.0
     min_margin: float = 0.0
+    red_flag_min_probability: float = 0.0
+    red_flags: tuple[str, ...] = ()
+    no_cue_label: str | None = None
 
-    def unsure(self, proba: np.ndarray) -> np.ndarray:
-        """Boolean mask over rows of an (n, labels) probability matrix."""
-        top2 = np.sort(proba, axis=1)[:, -2:] if proba.shape[1] > 1 else np.hstack([np.zeros_like(proba), proba])
-        return (top2[:, 1] < self.min_probability) | (top2[:, 1] - top2[:, 0] < self.min_margin)
+    def reasons(self, proba: np.ndarray, classes: Sequence[str],
+                known: np.ndarray | None = None) -> np.ndarray:
+        """One reason per row (None = a confident answer), first matching rule wins."""
+        view = public_view(proba, classes, self.no_cue_label)
+        top2 = np.sort(view.proba, axis=1)[:, -2:] if view.proba.shape[1] > 1 else \
+            np.hstack([np.zeros_like(view.proba), view.proba])
+        top_label = view.labels[view.proba.argmax(axis=1)]
+        checks = [
+            (np.zeros(len(proba), dtype=bool) if known is None else ~np.asarray(known, dtype=bool), NO_KNOWN_WORDS),
+            (view.no_cue_top, NO_SCENARIO_CUE),
+            (top2[:, 1] < self.min_probability, LOW_CONFIDENCE),
+            (top2[:, 1] - top2[:, 0] < self.min_margin, TOO_CLOSE),
+            (np.isin(top_label, self.red_flags) & (top2[:, 1] < self.red_flag_min_probability), RED_FLAG_BELOW_BAR),
+        ]
+        reasons = np.full(len(proba), None, dtype=object)
+        for fires, reason in reversed(checks):  # the first check in the list has the last word
+            reasons[fires] = reason
+        return reasons
 
-    def to_dict(self) -> dict[str, float]:
-        return asdict(self)
+    def unsure(self, proba: np.ndarray, classes: Sequence[str] | None = None,
+               known: np.ndarray | None = None) -> np.ndarray:
+        """Boolean mask over rows of an (n, classes) probability matrix."""
+        classes = np.arange(proba.shape[1]).astype(str) if classes is None else classes
+        return self.reasons(proba, classes, known).astype(bool)  # None -> False, a reason -> True
+
+    def to_dict(self) -> dict[str, Any]:
+        values = asdict(self)
+        values["red_flags"] = list(self.red_flags)
+        return values
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> RejectRule:
+        return cls(float(values.get("min_probability", 0.0)), float(values.get("min_margin", 0.0)),
+                   float(values.get("red_flag_min_probability", 0.0)), tuple(values.get("red_flags", ())),
+                   values.get("no_cue_label"))
 
 
 @dataclass(frozen=True)
@@ -42,34 +117,50 @@ class RejectTradeoff:
         return {k: round(v, 4) for k, v in asdict(self).items()}
 
 
-def tradeoff(rule: RejectRule, proba: np.ndarray, y_index: np.ndarray) -> RejectTradeoff:
-    correct = proba.argmax(axis=1) == y_index
-    unsure = rule.unsure(proba)
+def _mean(mask: np.ndarray) -> float:
+    return float(mask.mean()) if mask.size else 0.0
+
+
+def tradeoff(rule: RejectRule, proba: np.ndarray, y_index: np.ndarray,
+             classes: Sequence[str] | None = None) -> RejectTradeoff:
+    """The rule's trade-off on rows whose true label is public (``y_index`` indexes ``classes``)."""
+    classes = np.arange(proba.shape[1]).astype(str) if classes is None else np.asarray(classes)
+    truth = classes[y_index]
+    public_rows = truth != rule.no_cue_label
+    view = public_view(proba, classes, rule.no_cue_label)
+    correct = (view.labels[view.proba.argmax(axis=1)] == truth)[public_rows]
+    unsure = rule.unsure(proba, classes)[public_rows]
     answered = ~unsure
     return RejectTradeoff(
-        coverage=float(answered.mean()),
-        accuracy_all=float(correct.mean()),
-        accuracy_answered=float(correct[answered].mean()) if answered.any() else 0.0,
-        errors_caught=float(unsure[~correct].mean()) if (~correct).any() else 0.0,
-        correct_flagged=float(unsure[correct].mean()) if correct.any() else 0.0,
+        coverage=_mean(answered),
+        accuracy_all=_mean(correct),
+        accuracy_answered=_mean(correct[answered]),
+        errors_caught=_mean(unsure[~correct]),
+        correct_flagged=_mean(unsure[correct]),
     )
 
 
 PROBABILITY_GRID = np.round(np.arange(0.0, 0.91, 0.025), 3)
 MARGIN_GRID = np.round(np.arange(0.0, 0.51, 0.025), 3)
+RED_FLAG_GRID = np.round(np.arange(0.0, 1.0, 0.01), 3)
 
 
-def tune_reject_rule(proba: np.ndarray, y_index: np.ndarray, min_coverage: float = MIN_COVERAGE) -> RejectRule:
+def tune_reject_rule(proba: np.ndarray, y_index: np.ndarray, min_coverage: float = MIN_COVERAGE,
+                     already_unsure: np.ndarray | None = None) -> RejectRule:
     """The rule with the best accuracy on answered messages that still answers
     at least ``min_coverage`` of them; ties go to the higher coverage, then the
     looser thresholds. Deterministic: an exhaustive grid, no sampling.
+
+    ``already_unsure`` marks rows another check (no scenario cue) leaves
+    unanswered whatever the thresholds, so coverage counts them as unsure.
     """
     correct = proba.argmax(axis=1) == y_index
+    fixed = np.zeros(len(proba), dtype=bool) if already_unsure is None else already_unsure
     best_key, best_rule = None, RejectRule()
     for p in PROBABILITY_GRID:
         for m in MARGIN_GRID:
             rule = RejectRule(float(p), float(m))
-            answered = ~rule.unsure(proba)
+            answered = ~rule.unsure(proba) & ~fixed
             coverage = answered.mean()
             if coverage < min_coverage or not answered.any():
                 continue
@@ -77,6 +168,75 @@ def tune_reject_rule(proba: np.ndarray, y_index: np.ndarray, min_coverage: float
             if best_key is None or key > best_key:
                 best_key, best_rule = key, rule
     return best_rule
+
+
+@dataclass(frozen=True)
+class RedFlagPrecision:
+    """How often a confident red-flag answer names the right red flag, overall and for the worst one."""
+
+    threshold: float
+    precision: float        # right red flag / confident red-flag answers, all red flags together
+    worst_precision: float  # the same for the red flag with the lowest precision
+    worst_label: str
+    answered: int           # confident red-flag answers
+    recall: float           # confident and right / rows whose true label is a red flag
+
+    def to_dict(self) -> dict[str, float | int | str]:
+        return {k: round(v, 4) if isinstance(v, float) else v for k, v in asdict(self).items()}
+
+
+def red_flag_precision(rule: RejectRule, proba: np.ndarray, classes: Sequence[str],
+                       truth: Sequence[str]) -> RedFlagPrecision:
+    """Precision and recall of confident red-flag answers under ``rule``.
+
+    A red flag never answered confidently counts as precision 1: it cannot be
+    wrongly shown.
+    """
+    view = public_view(proba, classes, rule.no_cue_label)
+    predicted = view.labels[view.proba.argmax(axis=1)]
+    truth = np.asarray(truth)
+    shown = np.isin(predicted, rule.red_flags) & ~rule.unsure(proba, classes)
+    right = shown & (predicted == truth)
+    per_label = {label: float(right[predicted == label].sum() / (shown & (predicted == label)).sum())
+                 if (shown & (predicted == label)).any() else 1.0 for label in rule.red_flags}
+    worst = min(per_label, key=per_label.__getitem__) if per_label else ""
+    return RedFlagPrecision(rule.red_flag_min_probability, float(right.sum() / shown.sum()) if shown.any() else 1.0,
+                            per_label.get(worst, 1.0), worst, int(shown.sum()),
+                            _mean(right[np.isin(truth, rule.red_flags)]))
+
+
+def tune_red_flag_bar(rule: RejectRule, proba: np.ndarray, classes: Sequence[str], truth: Sequence[str],
+                      min_precision: float = RED_FLAG_MIN_PRECISION) -> RejectRule:
+    """The loosest red-flag threshold at which every red flag's out-of-fold precision reaches ``min_precision``.
+
+    Each red flag must reach it on its own, so a weak one cannot hide behind
+    strong ones. ``truth`` includes the everyday and no-cue rows, so a red flag
+    shown for a message that is neither counts against the precision, as it
+    would for a user.
+    """
+    for threshold in RED_FLAG_GRID:
+        candidate = RejectRule(rule.min_probability, rule.min_margin, float(threshold), rule.red_flags,
+                               rule.no_cue_label)
+        if red_flag_precision(candidate, proba, classes, truth).worst_precision >= min_precision:
+            return candidate
+    return RejectRule(rule.min_probability, rule.min_margin, 1.0, rule.red_flags, rule.no_cue_label)
+
+
+def tune_unsure_rule(proba: np.ndarray, classes: Sequence[str], truth: Sequence[str], base: RejectRule,
+                     min_coverage: float = MIN_COVERAGE) -> RejectRule:
+    """Every threshold of ``base``'s kind of rule, tuned on out-of-fold probabilities.
+
+    First the probability and margin thresholds (:func:`tune_reject_rule`, on
+    rows with a public true label), then, for tasks with red flags, the
+    stricter red-flag bar (:func:`tune_red_flag_bar`, on every row).
+    """
+    view = public_view(proba, classes, base.no_cue_label)
+    truth = np.asarray(truth)
+    public = truth != base.no_cue_label
+    found = tune_reject_rule(view.proba[public], np.searchsorted(view.labels, truth[public]), min_coverage,
+                             already_unsure=view.no_cue_top[public])
+    rule = RejectRule(found.min_probability, found.min_margin, 0.0, base.red_flags, base.no_cue_label)
+    return tune_red_flag_bar(rule, proba, classes, truth) if base.red_flags else rule
 
 
 def tune_reject_as_label(proba: np.ndarray, y_index: np.ndarray, reject_index: int) -> RejectRule:

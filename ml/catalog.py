@@ -265,4 +265,19 @@ COACH = MappingProxyType({
     ),
 })
 
+# Why an answer is unsure, in plain words; keys are the reason ids of ml.abstain.
+UNSURE_EXPLANATIONS: Mapping[str, str] = MappingProxyType({
+    "no_known_words": "None of the message's words are ones the model has learned from, so it has nothing to go on.",
+    "no_scenario_cue": (
+        "It says he misses you, but nothing in the message or the situation points to one scenario: "
+        "the text alone can't tell which. What he does next tells you more than the words."
+    ),
+    "low_confidence": "No scenario stands out: the best guess is still a weak one.",
+    "too_close": "Two readings fit about equally well, so the model won't pick one.",
+    "red_flag_below_bar": (
+        "The best guess is a red flag, but the evidence isn't strong enough to call it one: "
+        "a red flag is only shown when the words clearly point to it."
+    ),
+})
+
 CATALOGS: Mapping[str, Mapping[str, LabelInfo]] = MappingProxyType({"meaning": MEANING, "coach": COACH})

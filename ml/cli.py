@@ -57,6 +57,11 @@ def cmd_train(args: argparse.Namespace) -> int:
           f"out-of-fold it answers {oof['coverage']:.1%} of messages at {oof['accuracy_answered']:.1%} accuracy "
           f"(vs {oof['accuracy_all']:.1%} answering all), flagging {oof['errors_caught']:.1%} of errors and "
           f"{oof['correct_flagged']:.1%} of right answers")
+    if rule.get("red_flags"):
+        flags = rule["red_flag_out_of_fold"]
+        print(f"red flags need probability >= {rule['red_flag_min_probability']:.2f}: out-of-fold precision "
+              f"{flags['precision']:.1%} on {flags['answered']} confident red flags (lowest: {flags['worst_label']} "
+              f"{flags['worst_precision']:.1%}), recall {flags['recall']:.1%}")
     if meta.get("holdout"):
         held = meta["holdout"]
         print(f"held-out ({held['rows']} rows): accuracy {held['accuracy']:.3f}, macro-F1 {held['macro_f1']:.3f}")
@@ -86,22 +91,30 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 def format_interpretation(r: Any, top_k: int) -> str:
     """A human-readable answer: title, confidence, meaning, evidence, what to watch for."""
+    from ml.abstain import NO_SCENARIO_CUE
+    from ml.explain import format_terms
+
     header = f"{r.title} ({r.label})" if r.title else r.label
-    lines = [f"{header}  {r.probability:.0%}" + (f"  [{r.tone.replace('_', ' ')}]" if r.tone else "")]
-    if r.unsure:
-        shown = ", ".join(f"{label} {p:.0%}" for label, p in r.candidates)
-        lines.append(f"Unsure: the model can't separate these well: {shown}")
-    if r.explanation:
+    if r.reason == NO_SCENARIO_CUE:
+        # Which scenario is the open question, so no scenario's percentage is shown as an answer.
+        readings = [f"{kind} reading: {reading[0]}" for kind, reading in
+                    (("Genuine", r.genuine_reading), ("Red-flag", r.red_flag_reading)) if reading]
+        lines = [f"Unsure ({r.reason}): {r.reason_text}", " | ".join(readings)]
+    elif r.unsure:
+        lines = [f"Unsure ({r.reason}): {r.reason_text}",
+                 f"Candidates: {', '.join(f'{label} {p:.0%}' for label, p in r.candidates)}",
+                 f"Best guess: {header}  {r.probability:.0%}"]
+    else:
+        lines = [f"{header}  {r.probability:.0%}" + (f"  [{r.tone.replace('_', ' ')}]" if r.tone else "")]
+    if r.explanation and not r.unsure:
         lines.append(r.explanation)
     if r.suggestion:
         lines.append(f"Suggestion: {r.suggestion}")
-
-    from ml.explain import format_terms
-
-    lines.append(f"Words for it: {format_terms(r.evidence.toward)}")
-    lines.append(f"Words against it: {format_terms(r.evidence.against)}")
+    target = f" {r.label}" if r.unsure else " it"
+    lines.append(f"Words for{target}: {format_terms(r.evidence.toward)}")
+    lines.append(f"Words against{target}: {format_terms(r.evidence.against)}")
     others = [f"{label} {p:.0%}" for label, p in r.ranking[1:top_k]]
-    if others:
+    if others and not r.unsure:
         lines.append(f"Next likely: {', '.join(others)}")
     if r.name_used is not None:
         lines.append(f"His name used: {'yes' if r.name_used else 'no'}")
@@ -145,7 +158,8 @@ def _predict_file(model: Any, args: argparse.Namespace) -> int:
     results = model.interpret_many(frame, his_name=args.his_name)
     out = frame.assign(
         label=[r.label for r in results], probability=[round(r.probability, 4) for r in results],
-        unsure=[r.unsure for r in results], title=[r.title or "" for r in results],
+        unsure=[r.unsure for r in results], reason=[r.reason or "" for r in results],
+        title=[r.title or "" for r in results],
         tone=[r.tone or "" for r in results],
         evidence=["; ".join(f"{t.text} {t.weight:+.2f}" for t in r.evidence.toward) for r in results],
     )
@@ -158,8 +172,8 @@ def cmd_stats(args: argparse.Namespace) -> int:
     from ml.datacheck import format_profile, profile
     from ml.workflow import load_task_data, portable_path
 
-    frame, path, _ = load_task_data(_task(args), args.data)
-    print(f"{portable_path(path)}\n")
+    frame, paths, _ = load_task_data(_task(args), args.data)
+    print(f"{', '.join(portable_path(path) for path in paths)}\n")
     print(format_profile(profile(frame)))
     return EXIT_OK
 

@@ -17,6 +17,8 @@ HOLDOUT_FRACTION = 0.2
 # would only slow the vectorizers down. Documented in the README.
 # The unsure rule must still answer at least this share of messages (out-of-fold).
 MIN_COVERAGE = 0.85
+# A confident red flag must name the right red flag at least this often (out-of-fold).
+RED_FLAG_MIN_PRECISION = 0.90
 
 MAX_MESSAGE_CHARS = 2_000
 MAX_CONTEXT_CHARS = 2_000

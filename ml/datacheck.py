@@ -67,24 +67,31 @@ def near_duplicates(frame: pd.DataFrame, threshold: float = NEAR_DUPLICATE_COSIN
             if similarity[i, j] >= threshold or _one_word_apart(words[i], words[j])]
 
 
+# "miss" and its texting spellings (mis, misss, missin, missed, missya), the word a model
+# most easily turns into a label shortcut; its share per label is part of the profile.
+MISS_WORD = re.compile(r"\bmis{1,4}(?:e[sd]|ing|in|ya|u)?\b", re.IGNORECASE)
+
+
 def profile(frame: pd.DataFrame) -> dict[str, Any]:
-    """Rows, context share and message length per label, and overall."""
+    """Rows, context share, message length and share of messages saying "miss", per label and overall."""
     has_context = frame["context"].str.strip() != ""
     words = frame["message"].str.split().str.len()
+    says_miss = frame["message"].str.contains(MISS_WORD)
     per_label = {
         label: {"rows": int(len(group)), "context_share": float(has_context[group.index].mean()),
-                "median_words": float(words[group.index].median())}
+                "median_words": float(words[group.index].median()), "miss_share": float(says_miss[group.index].mean())}
         for label, group in frame.groupby("label", sort=True)
     }
     return {"rows": int(len(frame)), "context_share": float(has_context.mean()),
-            "median_words": float(words.median()), "per_label": per_label}
+            "median_words": float(words.median()), "miss_share": float(says_miss.mean()), "per_label": per_label}
 
 
 def format_profile(stats: dict[str, Any]) -> str:
     """The profile as a markdown table, ready to paste into a data card."""
-    lines = ["| label | rows | with context | median words |", "|---|---:|---:|---:|"]
+    lines = ["| label | rows | with context | median words | says \"miss\" |", "|---|---:|---:|---:|---:|"]
     for label, row in stats["per_label"].items():
-        lines.append(f"| `{label}` | {row['rows']} | {row['context_share']:.0%} | {row['median_words']:.0f} |")
+        lines.append(f"| `{label}` | {row['rows']} | {row['context_share']:.0%} | {row['median_words']:.0f} | "
+                     f"{row['miss_share']:.0%} |")
     lines.append(f"| **all** | **{stats['rows']}** | **{stats['context_share']:.0%}** | "
-                 f"**{stats['median_words']:.0f}** |")
+                 f"**{stats['median_words']:.0f}** | **{stats['miss_share']:.0%}** |")
     return "\n".join(lines)

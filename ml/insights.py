@@ -24,7 +24,7 @@ from sklearn.feature_extraction.text import CountVectorizer
 from sklearn.feature_selection import chi2
 from sklearn.pipeline import Pipeline
 
-from ml.abstain import RejectRule, RejectTradeoff, tradeoff, tune_reject_rule
+from ml.abstain import RejectRule, RejectTradeoff, tradeoff, tune_unsure_rule
 from ml.config import CV_FOLDS, MIN_COVERAGE, SEED
 from ml.datacheck import profile
 from ml.evaluate import classification_summary, predictions_frame
@@ -124,7 +124,7 @@ class OutOfFold:
     @property
     def tradeoff(self) -> RejectTradeoff:
         """What the tuned unsure rule costs and buys on these predictions."""
-        return tradeoff(self.rule, self.proba, self.y_index)
+        return tradeoff(self.rule, self.proba, self.y_index, self.labels)
 
 
 def out_of_fold_predictions(task: str | Task, settings: Settings | None = None, *, seed: int = SEED,
@@ -138,7 +138,8 @@ def out_of_fold_predictions(task: str | Task, settings: Settings | None = None, 
     settings = settings or default_settings(frame)
     proba, labels = out_of_fold_proba(frame, settings, seed=seed, folds=folds)
     y_index = np.searchsorted(labels, frame["label"])
-    rule = tune_reject_rule(proba, y_index, min_coverage)
+    base = RejectRule(red_flags=task.red_flags, no_cue_label=task.no_cue_label)
+    rule = tune_unsure_rule(proba, labels, frame["label"].to_numpy(), base, min_coverage)
     scored = predictions_frame(frame, proba, labels, rule)
     return OutOfFold(task, settings, frame, tuple(labels), proba, y_index, rule, scored)
 
@@ -153,7 +154,7 @@ def fit_model(task: str | Task, settings: Settings | None = None, rule: RejectRu
     """
     frame, task = task_data(task)
     settings = settings or default_settings(frame)
-    rule = rule or RejectRule()
+    rule = rule or RejectRule(red_flags=task.red_flags, no_cue_label=task.no_cue_label)
     pipeline = fit(frame, settings, seed)
     metadata = {"task": task.name, "labels": list(pipeline.classes_), "settings": settings.to_dict(),
                 "seed": seed, "reject_rule": rule.to_dict(), "created_at": "in memory"}

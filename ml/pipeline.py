@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
+import numpy as np
+import scipy.sparse as sp
 from sklearn.compose import ColumnTransformer
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
@@ -25,10 +27,10 @@ class Settings:
     serve quick fits in tests and benchmarks without re-running the search.
     """
 
-    C: float = 3.0
+    C: float = 30.0
     word_ngrams: tuple[int, int] = (1, 2)
     char_ngrams: tuple[int, int] = (2, 5)
-    class_weight: str | None = None
+    class_weight: str | None = "balanced"
     use_context: bool = True
 
     def to_dict(self) -> dict[str, Any]:
@@ -70,3 +72,19 @@ def build_pipeline(settings: Settings, seed: int) -> Pipeline:
         ("clf", LogisticRegression(C=settings.C, class_weight=settings.class_weight,
                                    max_iter=3000, random_state=seed)),
     ])
+
+
+MESSAGE_BLOCKS = ("message_word", "message_char")
+
+
+def known_message_rows(pipeline: Pipeline, features: sp.spmatrix) -> np.ndarray:
+    """True for rows whose message has at least one word or character n-gram in the vocabulary.
+
+    A message with none (Hebrew text to an English model, a lone emoji the data
+    never used) is scored from the intercept and the context alone, so its
+    answer must not be shown as confident.
+    """
+    blocks = pipeline.named_steps["features"].output_indices_
+    columns = np.concatenate([np.arange(blocks[name].start, blocks[name].stop) for name in MESSAGE_BLOCKS
+                              if name in blocks])
+    return np.asarray(sp.csr_matrix(features)[:, columns].getnnz(axis=1) > 0)

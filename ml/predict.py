@@ -17,10 +17,12 @@ import numpy as np
 import pandas as pd
 from sklearn.pipeline import Pipeline
 
-from ml.abstain import RejectRule
+from ml.abstain import NO_SCENARIO_CUE, RejectRule, public_view
 from ml.artifacts import load_artifacts, read_metadata
+from ml.catalog import GENUINE_SIGNS, UNSURE_EXPLANATIONS
 from ml.config import MAX_CONTEXT_CHARS, MAX_MESSAGE_CHARS
 from ml.errors import EmptyMessageError, InputError, MessageTooLongError, MessageTypeError
+from ml.evaluate import score_rows
 from ml.explain import Evidence, Explainer
 from ml.tasks import TASKS, Task, custom_task
 from ml.text import strip_control_characters
@@ -31,10 +33,12 @@ class Interpretation:
     """What the product says about one message.
 
     ``ranking`` holds every label with its probability, best first, summing to 1.
-    ``unsure`` is True when the saved reject rule fires: then read ``ranking``'s
-    first entries as candidates rather than one answer. Catalogue fields
-    (title, explanation, tone, watch_for, suggestion) are None or empty for a
-    model trained on a dataset with no catalogue.
+    ``unsure`` is True when the saved reject rule fires, and ``reason`` says
+    why (an id of ``ml.abstain.UNSURE_REASONS``, in plain words in
+    ``reason_text``): then read ``candidates`` rather than one answer, and the
+    best ``genuine_reading`` and ``red_flag_reading``. Catalogue fields (title,
+    explanation, tone, watch_for, suggestion, readings) are None or empty for
+    a model trained on a dataset with no catalogue.
     """
 
     message: str
@@ -50,6 +54,10 @@ class Interpretation:
     suggestion: str | None = None
     name_used: bool | None = None  # coach: whether his name (if given) appears in the draft
     tips: tuple[str, ...] = field(default=())
+    reason: str | None = None
+    reason_text: str | None = None
+    genuine_reading: tuple[str, float] | None = None   # the most likely label of tone genuine
+    red_flag_reading: tuple[str, float] | None = None  # the most likely label of tone red_flag
 
     @property
     def candidates(self) -> tuple[tuple[str, float], ...]:
@@ -61,10 +69,15 @@ class Interpretation:
             "message": self.message, "label": self.label, "probability": round(self.probability, 4),
             "unsure": self.unsure, "title": self.title, "tone": self.tone, "explanation": self.explanation,
             "watch_for": list(self.watch_for), "suggestion": self.suggestion, "name_used": self.name_used,
-            "tips": list(self.tips),
+            "tips": list(self.tips), "reason": self.reason, "reason_text": self.reason_text,
+            "genuine_reading": _reading(self.genuine_reading), "red_flag_reading": _reading(self.red_flag_reading),
             "ranking": [{"label": label, "probability": round(p, 4)} for label, p in self.ranking[:top_k]],
             "evidence": self.evidence.to_dict(),
         }
+
+
+def _reading(reading: tuple[str, float] | None) -> dict[str, Any] | None:
+    return None if reading is None else {"label": reading[0], "probability": round(reading[1], 4)}
 
 
 def _check_text(value: object, what: str, limit: int, index: int | None) -> str:
@@ -97,8 +110,9 @@ class Model:
         self.pipeline = pipeline
         self.metadata = metadata
         self.task = task
-        self.labels: tuple[str, ...] = tuple(pipeline.classes_)
-        self.reject_rule = RejectRule(**{k: metadata["reject_rule"][k] for k in ("min_probability", "min_margin")})
+        self.reject_rule = RejectRule.from_dict(metadata["reject_rule"])
+        self.classes: tuple[str, ...] = tuple(pipeline.classes_)  # what the pipeline learned, internal class too
+        self.labels: tuple[str, ...] = tuple(c for c in self.classes if c != self.reject_rule.no_cue_label)
         self._explainer = Explainer(pipeline)
 
     def __repr__(self) -> str:
@@ -136,13 +150,16 @@ class Model:
             "message": [check_message(m, None if single else i) for i, m in enumerate(messages)],
             "context": [check_context(c, None if single else i) for i, c in enumerate(contexts)],
         })
-        features = self.pipeline.named_steps["features"].transform(frame)
-        proba = self.pipeline.named_steps["clf"].predict_proba(features)
-        unsure = self.reject_rule.unsure(proba)
-        return [self._describe(frame.at[i, "message"], proba[i], bool(unsure[i]), features[i], his_name,
+        features, proba, reasons = self.score(frame)
+        public = public_view(proba, self.classes, self.reject_rule.no_cue_label).proba
+        return [self._describe(frame.at[i, "message"], public[i], reasons[i], features[i], his_name,
                                evidence_terms) for i in range(len(frame))]
 
-    def _describe(self, message: str, proba: np.ndarray, unsure: bool, row: Any, his_name: str | None,
+    def score(self, frame: pd.DataFrame) -> tuple[Any, np.ndarray, np.ndarray]:
+        """Features, class probabilities and unsure reasons for checked rows (see ``score_rows``)."""
+        return score_rows(self.pipeline, frame, self.reject_rule)
+
+    def _describe(self, message: str, proba: np.ndarray, reason: str | None, row: Any, his_name: str | None,
                   evidence_terms: int) -> Interpretation:
         order = np.argsort(-proba, kind="stable")
         label = self.labels[order[0]]
@@ -150,14 +167,25 @@ class Model:
         name_used, tips = (None, ())
         if self.task.advisor is not None:
             name_used, tips = self.task.advisor(message, label, his_name)
+        ranking = tuple((self.labels[j], float(proba[j])) for j in order)
+        watch_for = info.watch_for if info else ()
+        if reason == NO_SCENARIO_CUE:
+            watch_for = GENUINE_SIGNS  # the scenario is unknown, so only the article's general signs apply
         return Interpretation(
-            message=message, label=label, probability=float(proba[order[0]]),
-            ranking=tuple((self.labels[j], float(proba[j])) for j in order), unsure=unsure,
-            evidence=self._explainer.evidence(message, row, int(order[0]), evidence_terms),
+            message=message, label=label, probability=float(proba[order[0]]), ranking=ranking,
+            unsure=reason is not None,
+            evidence=self._explainer.evidence(message, row, self.classes.index(label), evidence_terms),
             title=info.title if info else None, explanation=info.explanation if info else None,
-            tone=info.tone if info else None, watch_for=info.watch_for if info else (),
+            tone=info.tone if info else None, watch_for=watch_for,
             suggestion=info.suggestion if info else None, name_used=name_used, tips=tips,
+            reason=reason, reason_text=UNSURE_EXPLANATIONS.get(reason) if reason else None,
+            genuine_reading=self._best_of_tone(ranking, "genuine"),
+            red_flag_reading=self._best_of_tone(ranking, "red_flag"),
         )
+
+    def _best_of_tone(self, ranking: tuple[tuple[str, float], ...], tone: str) -> tuple[str, float] | None:
+        return next(((label, p) for label, p in ranking
+                     if (info := self.task.catalog.get(label)) is not None and info.tone == tone), None)
 
 
 def resolve_model_dir(task_or_path: str | Path) -> tuple[Path, str | None]:

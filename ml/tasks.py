@@ -7,7 +7,7 @@ All other modules take a :class:`Task` and stay task-agnostic, so a new task
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
 
@@ -15,6 +15,11 @@ from ml.catalog import COACH, MEANING, LabelInfo
 from ml.coach import advise
 from ml.config import DATA_DIR, MODELS_DIR
 from ml.errors import UnknownTaskError
+
+# The meaning task's internal class: he says he misses her, but nothing in the message or
+# context points to one scenario. It is learned like a label but never reported as one:
+# an answer in this class is "unsure" with this reason (see ml.abstain).
+NO_CUE_LABEL = "no_scenario_cue"
 
 # (message, predicted label, his name or None) -> (name used or None, extra tips)
 Advisor = Callable[[str, str, "str | None"], "tuple[bool | None, tuple[str, ...]]"]
@@ -27,12 +32,17 @@ class Task:
     ``labels`` is None for a dataset whose labels are read from the data
     (``--labels-from-data``). ``catalog`` may be empty: such a model still
     returns label, probability, ranking and evidence, just no explanation.
+    ``extra_data`` are more training files in the same format, kept apart by
+    what they hold (everyday negatives, no-cue messages); ``no_cue_label`` is
+    the internal class those no-cue messages carry (see NO_CUE_LABEL).
     """
 
     name: str
     labels: tuple[str, ...] | None
     catalog: Mapping[str, LabelInfo] = field(default_factory=dict)
     data_path: Path | None = None
+    extra_data: tuple[Path, ...] = ()
+    no_cue_label: str | None = None
     min_rows_per_label: int = 0
     example: tuple[str, str] | None = None  # (message, context) shown by the demo
     advisor: Advisor | None = None
@@ -41,10 +51,31 @@ class Task:
     def model_dir(self) -> Path:
         return MODELS_DIR / self.name
 
+    @property
+    def data_files(self) -> tuple[Path, ...]:
+        """Every file the task trains on by default."""
+        return (self.data_path, *self.extra_data) if self.data_path is not None else ()
+
+    @property
+    def trained_labels(self) -> tuple[str, ...] | None:
+        """The classes a model of this task learns: its labels plus the internal no-cue class."""
+        if self.labels is None:
+            return None
+        return self.labels + ((self.no_cue_label,) if self.no_cue_label else ())
+
+    @property
+    def red_flags(self) -> tuple[str, ...]:
+        """Labels whose catalogue tone is red_flag: they must clear a stricter bar."""
+        return tuple(label for label, info in self.catalog.items() if info.tone == "red_flag")
+
+    @property
+    def out_of_scope_label(self) -> str | None:
+        """The label that means "none of the scenarios" (tone none), if the task has one."""
+        return next((label for label, info in self.catalog.items() if info.tone == "none"), None)
+
     def with_labels(self, labels: tuple[str, ...]) -> Task:
         """This task with its label set fixed, e.g. after reading it from data."""
-        return Task(self.name, labels, self.catalog, self.data_path, self.min_rows_per_label,
-                    self.example, self.advisor)
+        return replace(self, labels=labels)
 
 
 TASKS: Mapping[str, Task] = MappingProxyType({
@@ -53,6 +84,8 @@ TASKS: Mapping[str, Task] = MappingProxyType({
         labels=tuple(MEANING),
         catalog=MEANING,
         data_path=DATA_DIR / "meaning.csv",
+        extra_data=(DATA_DIR / "meaning_everyday.csv", DATA_DIR / "meaning_cueless.csv"),
+        no_cue_label=NO_CUE_LABEL,
         min_rows_per_label=80,
         example=("hey stranger, miss you", "he ghosted me in May"),
     ),

@@ -16,11 +16,11 @@ import pandas as pd
 from sklearn.model_selection import ParameterGrid, StratifiedKFold, cross_val_predict, cross_val_score
 from sklearn.pipeline import Pipeline
 
-from ml.abstain import RejectRule, tradeoff, tune_reject_rule
+from ml.abstain import RejectRule, red_flag_precision, tradeoff, tune_unsure_rule
 from ml.config import CV_FOLDS, HOLDOUT_FRACTION, MIN_COVERAGE, SEED
 from ml.data import split_holdout
 from ml.errors import DataError
-from ml.evaluate import classification_summary, predictions_frame
+from ml.evaluate import evaluation_summary, predictions_frame, score_rows
 from ml.pipeline import Settings, build_pipeline
 
 Progress = Callable[[str], None]
@@ -112,31 +112,36 @@ def fit(frame: pd.DataFrame, settings: Settings, seed: int = SEED) -> Pipeline:
     return build_pipeline(settings, seed).fit(features_frame(frame), frame["label"])
 
 
-def holdout_scores(frame: pd.DataFrame, settings: Settings, rule: RejectRule, *,
-                   seed: int = SEED, fraction: float = HOLDOUT_FRACTION) -> tuple[dict[str, Any], pd.DataFrame]:
+def holdout_scores(frame: pd.DataFrame, settings: Settings, rule: RejectRule, *, seed: int = SEED,
+                   fraction: float = HOLDOUT_FRACTION,
+                   out_of_scope_label: str | None = None) -> tuple[dict[str, Any], pd.DataFrame]:
     """Fit on the seeded training part, score the held-out part once.
 
-    Returns the summary and the held-out rows with predictions, for reports.
+    Returns the summary (:func:`ml.evaluate.evaluation_summary`) and the
+    held-out rows with predictions, for reports.
     """
     train_part, held_out = split_holdout(frame, fraction, seed)
     pipeline = fit(train_part, settings, seed)
-    proba = pipeline.predict_proba(features_frame(held_out))
-    scored = predictions_frame(held_out, proba, pipeline.classes_, rule)
-    labels = list(pipeline.classes_)
-    summary = classification_summary(held_out["label"], scored["predicted"], labels)
-    summary["reject_rule"] = tradeoff(rule, proba, np.searchsorted(pipeline.classes_, held_out["label"])).to_dict()
-    summary["rows"] = len(held_out)
+    _, proba, reasons = score_rows(pipeline, held_out, rule)
+    scored = predictions_frame(held_out, proba, pipeline.classes_, rule, reasons)
+    public = [c for c in pipeline.classes_ if c != rule.no_cue_label]
+    summary = evaluation_summary(scored, public, out_of_scope_label, rule.red_flags)
+    summary["reject_rule"] = tradeoff(rule, proba, np.searchsorted(pipeline.classes_, held_out["label"]),
+                                      pipeline.classes_).to_dict()
     return summary, scored
 
 
 def train(frame: pd.DataFrame, *, space: Mapping[str, Iterable[Any]] = SEARCH_SPACE, seed: int = SEED,
-          folds: int = CV_FOLDS, holdout_fraction: float = HOLDOUT_FRACTION,
-          min_coverage: float = MIN_COVERAGE, progress: Progress = silent) -> TrainResult:
+          folds: int = CV_FOLDS, holdout_fraction: float = HOLDOUT_FRACTION, min_coverage: float = MIN_COVERAGE,
+          base_rule: RejectRule | None = None, out_of_scope_label: str | None = None,
+          progress: Progress = silent) -> TrainResult:
     """The full recipe: split, search, tune the unsure rule, score held-out, refit on all rows.
 
-    With ``holdout_fraction`` 0 every row is used for the search and no
-    held-out score is reported. The returned pipeline is always fitted on every
-    row, with the settings chosen without seeing the held-out part.
+    ``base_rule`` names the task's red flags and internal no-cue class (None:
+    neither); its thresholds are tuned here. With ``holdout_fraction`` 0 every row is used
+    for the search and no held-out score is reported. The returned pipeline is
+    always fitted on every row, with the settings chosen without seeing the
+    held-out part.
     """
     if holdout_fraction > 0:
         train_part, _ = split_holdout(frame, holdout_fraction, seed)
@@ -148,17 +153,23 @@ def train(frame: pd.DataFrame, *, space: Mapping[str, Iterable[Any]] = SEARCH_SP
     progress(f"best: {found.settings.describe()}  CV macro-F1 "
              f"{found.cv_macro_f1_mean:.3f} ± {found.cv_macro_f1_std:.3f}")
     proba, labels = out_of_fold_proba(train_part, found.settings, seed=seed, folds=folds)
-    y_index = np.searchsorted(labels, train_part["label"])
-    rule = tune_reject_rule(proba, y_index, min_coverage)
+    truth = train_part["label"].to_numpy()
+    rule = tune_unsure_rule(proba, labels, truth, base_rule or RejectRule(), min_coverage)
+    scored = predictions_frame(train_part, proba, labels, rule)
+    public = [c for c in labels if c != rule.no_cue_label]
     summary: dict[str, Any] = {
         "cv": {"folds": folds, "seed": seed, "rows": len(train_part), "macro_f1_mean": found.cv_macro_f1_mean,
                "macro_f1_std": found.cv_macro_f1_std, "candidates": list(found.table)},
         "reject_rule": {**rule.to_dict(), "min_coverage": min_coverage,
-                        "out_of_fold": tradeoff(rule, proba, y_index).to_dict()},
+                        "out_of_fold": tradeoff(rule, proba, np.searchsorted(labels, truth), labels).to_dict(),
+                        "red_flag_out_of_fold": red_flag_precision(rule, proba, labels, truth).to_dict(),
+                        "answers_out_of_fold": evaluation_summary(scored, public, out_of_scope_label,
+                                                                  rule.red_flags)["answers_by_label"]},
     }
     if holdout_fraction > 0:
         progress("scoring the held-out split once")
-        summary["holdout"], _ = holdout_scores(frame, found.settings, rule, seed=seed, fraction=holdout_fraction)
+        summary["holdout"], _ = holdout_scores(frame, found.settings, rule, seed=seed, fraction=holdout_fraction,
+                                               out_of_scope_label=out_of_scope_label)
         summary["holdout"]["fraction"] = holdout_fraction
     progress(f"fitting the final model on all {len(frame)} rows")
     return TrainResult(fit(frame, found.settings, seed), found.settings, rule, summary)

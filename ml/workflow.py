@@ -17,12 +17,12 @@ import pandas as pd
 from sklearn.pipeline import Pipeline
 
 import ml
-from ml.abstain import tradeoff
+from ml.abstain import RejectRule, tradeoff
 from ml.artifacts import save_artifacts
 from ml.config import CV_FOLDS, HOLDOUT_FRACTION, PROJECT_ROOT, SEED
 from ml.data import file_sha256, read_examples
 from ml.errors import DataError, ModelFileError
-from ml.evaluate import classification_summary, predictions_frame
+from ml.evaluate import evaluation_summary, predictions_frame
 from ml.pipeline import Settings
 from ml.predict import Model
 from ml.tasks import Task
@@ -37,23 +37,21 @@ def portable_path(path: Path) -> str:
         return str(path.resolve())
 
 
-def resolve_data_path(recorded: str) -> Path:
-    """Inverse of :func:`portable_path`."""
-    path = Path(recorded)
-    return path if path.is_absolute() else PROJECT_ROOT / path
+def load_task_data(task: Task, data_path: str | Path | None = None) -> tuple[pd.DataFrame, tuple[Path, ...], Task]:
+    """Read a task's training files (its defaults, or the one ``data_path``), one frame.
 
-
-def load_task_data(task: Task, data_path: str | Path | None = None) -> tuple[pd.DataFrame, Path, Task]:
-    """Read a task's CSV (its default or ``data_path``); fixes the label set of a custom task."""
-    path = Path(data_path) if data_path is not None else task.data_path
-    if path is None:
+    Fixes the label set of a custom task. Rows keep their file's order, files
+    their task order, so seeded splits are stable.
+    """
+    paths = (Path(data_path),) if data_path is not None else task.data_files
+    if not paths:
         raise DataError(f"task {task.name!r} has no default data file; pass --data FILE")
-    frame = read_examples(path, task.labels)
+    frame = pd.concat([read_examples(path, task.trained_labels) for path in paths], ignore_index=True)
     if task.labels is None:
         task = task.with_labels(tuple(sorted(frame["label"].unique())))
     if len(task.labels) < 2:
-        raise DataError(f"{path}: need at least two labels to train, found {len(task.labels)}")
-    return frame, path, task
+        raise DataError(f"{paths[0]}: need at least two labels to train, found {len(task.labels)}")
+    return frame, paths, task
 
 
 def _check_reloaded(original: Pipeline, probe: pd.DataFrame):
@@ -73,8 +71,10 @@ def train_task(task: Task, data_path: str | Path | None = None, out_dir: str | P
 
     Returns the model directory and the metadata written beside the model.
     """
-    frame, path, task = load_task_data(task, data_path)
-    result = train(frame, space=space, seed=seed, folds=folds, holdout_fraction=holdout_fraction, progress=progress)
+    frame, paths, task = load_task_data(task, data_path)
+    base_rule = RejectRule(red_flags=task.red_flags, no_cue_label=task.no_cue_label)
+    result = train(frame, space=space, seed=seed, folds=folds, holdout_fraction=holdout_fraction,
+                   base_rule=base_rule, out_of_scope_label=task.out_of_scope_label, progress=progress)
     metadata = {
         "task": task.name,
         "ml_version": ml.__version__,
@@ -84,7 +84,8 @@ def train_task(task: Task, data_path: str | Path | None = None, out_dir: str | P
         "settings": result.settings.to_dict(),
         "seed": seed,
         "reject_rule": result.summary["reject_rule"],
-        "data": {"path": portable_path(path), "sha256": file_sha256(path), "rows": len(frame)},
+        "data": {"files": [{"path": portable_path(path), "sha256": file_sha256(path)} for path in paths],
+                 "rows": len(frame)},
         "cv": result.summary["cv"],
         "holdout": result.summary.get("holdout"),
     }
@@ -103,13 +104,18 @@ class EvaluationResult:
 
 
 def evaluate_saved(model: Model, data_path: str | Path) -> EvaluationResult:
-    """Score a saved model on any label-guide CSV: the way outside sets are judged."""
-    frame = read_examples(data_path, model.labels)
-    proba = model.pipeline.predict_proba(features_frame(frame))
-    scored = predictions_frame(frame, proba, model.labels, model.reject_rule)
-    summary = classification_summary(frame["label"], scored["predicted"], model.labels)
-    summary["reject_rule"] = tradeoff(model.reject_rule, proba, np.searchsorted(model.labels, frame["label"])).to_dict()
-    summary["rows"] = len(frame)
+    """Score a saved model on any label-guide CSV: the way outside sets are judged.
+
+    Besides accuracy and macro-F1 the summary has answer rates (unsure,
+    confident scenario, confident red flag), which is what an everyday set
+    (every row ``not_about_missing``) is judged by.
+    """
+    frame = read_examples(data_path, model.classes)
+    _, proba, reasons = model.score(frame)
+    scored = predictions_frame(frame, proba, model.classes, model.reject_rule, reasons)
+    summary = evaluation_summary(scored, model.labels, model.task.out_of_scope_label, model.reject_rule.red_flags)
+    summary["reject_rule"] = tradeoff(model.reject_rule, proba, np.searchsorted(model.classes, frame["label"]),
+                                      model.classes).to_dict()
     return EvaluationResult(summary, scored, model.labels, f"saved {model.task.name} model on {data_path}")
 
 
@@ -118,13 +124,16 @@ def evaluate_holdout(model: Model) -> EvaluationResult:
 
     The saved model has seen every row, so scoring it on its own data would be
     dishonest; instead this refits the same settings on the seeded training
-    part and scores the held-out part it never saw.
+    part and scores the held-out part it never saw. The data are the task's own
+    files: nothing read from the metadata is used as a path.
     """
     meta = model.metadata
-    frame, path, _ = load_task_data(model.task, resolve_data_path(meta["data"]["path"]))
+    frame, paths, task = load_task_data(model.task)
     fraction = (meta.get("holdout") or {}).get("fraction", HOLDOUT_FRACTION)
     summary, scored = holdout_scores(frame, Settings.from_dict(meta["settings"]), model.reject_rule,
-                                     seed=meta.get("seed", SEED), fraction=fraction)
+                                     seed=meta.get("seed", SEED), fraction=fraction,
+                                     out_of_scope_label=task.out_of_scope_label)
+    files = ", ".join(portable_path(path) for path in paths)
     return EvaluationResult(summary, scored, model.labels,
-                            f"held-out {fraction:.0%} of {portable_path(path)} (seed {meta.get('seed', SEED)}), "
+                            f"held-out {fraction:.0%} of {files} (seed {meta.get('seed', SEED)}), "
                             "model refit on the rest with the saved settings")

@@ -2,35 +2,73 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 import pytest
 
+from ml.config import DATA_DIR
 from ml.data import read_examples
-from ml.datacheck import dedup_key, exact_duplicates, near_duplicates, profile
-from ml.tasks import TASKS
+from ml.datacheck import dedup_key, exact_duplicates, format_profile, near_duplicates, profile
+from ml.tasks import NO_CUE_LABEL, TASKS
+from ml.workflow import load_task_data
 
 MIN_CONTEXT_SHARE = 0.35
 # For these labels the context is what decides them, so most rows carry one.
 CONTEXT_DECIDED = {"meaning": ("matching_you", "back_from_silence", "feels_you_slipping")}
+MIN_EVERYDAY_NEGATIVES = 1_500   # not_about_missing rows the meaning model trains on
+MIN_NO_CUE_ROWS = 150            # "miss you" with no scenario cue, trained as the internal class
+MIN_EVERYDAY_EVAL_ROWS = 500     # the everyday evaluation set, never trained on
+MIN_NO_CUE_EVAL_ROWS = 150
+# After the re-balancing rows, no scenario label may say "miss" in most or in few of its rows.
+MISS_SHARE_RANGE = (0.35, 0.65)
 
+MEANING = TASKS["meaning"]
+SCENARIOS = [label for label in MEANING.labels if label != MEANING.out_of_scope_label]
+
+# Every committed data file and the only labels it may hold.
+FILES = {
+    "meaning.csv": set(MEANING.labels),
+    "meaning_everyday.csv": {"not_about_missing"},
+    "meaning_cueless.csv": {NO_CUE_LABEL},
+    "coach.csv": set(TASKS["coach"].labels),
+    "eval/everyday.csv": {"not_about_missing"},
+    "eval/cueless.csv": {NO_CUE_LABEL},
+    "eval/cueless_2.csv": {NO_CUE_LABEL},
+}
+EVAL_FILES = ("eval/everyday.csv", "eval/cueless.csv", "eval/cueless_2.csv")
 TASK_NAMES = list(TASKS)
+
+
+def read(name: str) -> pd.DataFrame:
+    return read_examples(DATA_DIR / name)
 
 
 @pytest.fixture(scope="module", params=TASK_NAMES)
 def dataset(request: pytest.FixtureRequest) -> tuple[str, pd.DataFrame]:
-    task = TASKS[request.param]
-    return task.name, read_examples(task.data_path, task.labels)
+    """A task's whole training set: every file it trains on, as one frame."""
+    frame, _, _ = load_task_data(TASKS[request.param])
+    return request.param, frame
 
 
-@pytest.mark.parametrize("name", TASK_NAMES)
+def test_every_data_file_is_listed_here() -> None:
+    on_disk = {path.relative_to(DATA_DIR).as_posix() for path in DATA_DIR.rglob("*.csv")}
+    assert on_disk == set(FILES)
+
+
+@pytest.mark.parametrize("name", FILES)
 def test_header_is_exactly_the_guide_format(name: str) -> None:
-    header = TASKS[name].data_path.read_text(encoding="utf-8").splitlines()[0]
-    assert header == "message,context,label"
+    assert (DATA_DIR / name).read_text(encoding="utf-8").splitlines()[0] == "message,context,label"
 
 
-def test_every_label_is_a_guide_id_and_every_id_is_used(dataset) -> None:
+@pytest.mark.parametrize("name", FILES)
+def test_each_file_holds_only_its_own_labels(name: str) -> None:
+    assert set(read(name)["label"]) <= FILES[name]
+
+
+def test_every_task_trains_on_its_files_and_every_label_is_used(dataset) -> None:
     name, frame = dataset
-    assert set(frame["label"]) == set(TASKS[name].labels)
+    assert set(frame["label"]) == set(TASKS[name].trained_labels)
 
 
 def test_no_empty_messages(dataset) -> None:
@@ -63,9 +101,9 @@ def test_enough_rows_per_label(dataset) -> None:
     assert counts.min() >= TASKS[name].min_rows_per_label, counts.to_dict()
 
 
-def test_context_share(dataset) -> None:
-    _, frame = dataset
-    assert profile(frame)["context_share"] >= MIN_CONTEXT_SHARE
+@pytest.mark.parametrize("name", TASK_NAMES)
+def test_context_share_of_the_scenario_file(name: str) -> None:
+    assert profile(read_examples(TASKS[name].data_path))["context_share"] >= MIN_CONTEXT_SHARE
 
 
 def test_context_decided_labels_mostly_have_context(dataset) -> None:
@@ -75,10 +113,38 @@ def test_context_decided_labels_mostly_have_context(dataset) -> None:
         assert stats[label]["context_share"] > 0.5, label
 
 
+def test_meaning_trains_on_enough_everyday_negatives_and_no_cue_messages() -> None:
+    frame, _, _ = load_task_data(MEANING)
+    counts = frame["label"].value_counts()
+    assert counts["not_about_missing"] >= MIN_EVERYDAY_NEGATIVES
+    assert counts[NO_CUE_LABEL] >= MIN_NO_CUE_ROWS
+
+
+def test_evaluation_sets_are_large_enough() -> None:
+    assert len(read("eval/everyday.csv")) >= MIN_EVERYDAY_EVAL_ROWS
+    assert len(read("eval/cueless.csv")) >= MIN_NO_CUE_EVAL_ROWS
+
+
+def test_no_evaluation_message_is_in_any_training_file() -> None:
+    training = pd.concat([load_task_data(task)[0] for task in TASKS.values()], ignore_index=True)
+    held_out = pd.concat([read(name) for name in EVAL_FILES], ignore_index=True)
+    both = pd.concat([held_out, training], ignore_index=True)
+    leaks = [(both.at[i, "message"], both.at[j, "message"]) for i, j, _ in near_duplicates(both)
+             if (i < len(held_out)) != (j < len(held_out))]
+    assert not leaks, leaks[:10]
+
+
 def test_meaning_hard_negatives_use_miss_in_other_senses() -> None:
-    frame = read_examples(TASKS["meaning"].data_path)
-    negatives = frame.loc[frame["label"] == "not_about_missing", "message"].str.lower()
-    assert negatives.str.contains(r"\bmiss").sum() >= 20
+    frame, _, _ = load_task_data(MEANING)
+    negatives = frame.loc[frame["label"] == "not_about_missing", "message"]
+    assert negatives.str.contains(r"(?i)\bmiss").sum() >= 100
+
+
+def test_no_scenario_is_tied_to_the_word_miss() -> None:
+    stats = profile(read_examples(MEANING.data_path))["per_label"]
+    shares = {label: round(stats[label]["miss_share"], 2) for label in SCENARIOS}
+    low, high = MISS_SHARE_RANGE
+    assert all(low <= share <= high for share in shares.values()), shares
 
 
 def test_coach_generic_includes_very_short_drafts() -> None:
@@ -89,10 +155,12 @@ def test_coach_generic_includes_very_short_drafts() -> None:
 
 @pytest.mark.parametrize("name", TASK_NAMES)
 def test_data_card_shows_the_current_counts(name: str) -> None:
-    from ml.config import DATA_DIR
-    from ml.datacheck import format_profile
-
-    task = TASKS[name]
+    frame, _, _ = load_task_data(TASKS[name])
     card = (DATA_DIR / "README.md").read_text(encoding="utf-8")
-    table = format_profile(profile(read_examples(task.data_path, task.labels)))
-    assert table in card, f"data/README.md is stale: paste `python -m ml stats --task {name}`"
+    assert format_profile(profile(frame)) in card, f"data/README.md is stale: paste `python -m ml stats --task {name}`"
+
+
+def test_data_dir_has_no_stray_files() -> None:
+    allowed = {Path(name) for name in FILES} | {Path("README.md")}
+    stray = [p for p in DATA_DIR.rglob("*") if p.is_file() and p.relative_to(DATA_DIR) not in allowed]
+    assert not stray, stray

@@ -38,12 +38,12 @@ INVARIANT = [
 
 # (message, context, edited message, edited context, label whose probability must rise)
 DIRECTIONAL = [
-    ("i miss you babe", "", "hey stranger, i miss you babe", "", "back_from_silence"),
-    ("i miss you babe", "", "i miss you babe", "he went silent for 3 months", "back_from_silence"),
-    ("i miss you babe", "", "i miss you too babe", "", "matching_you"),
-    ("i miss you babe", "", "sorry about last night. i miss you babe", "", "did_something_bad"),
-    ("i miss you babe", "", "i miss you babe. when are you free this week?", "", "wants_to_hang_out"),
-    ("i miss you babe", "", "i miss you babe", "I told him I need space", "feels_you_slipping"),
+    ("ugh i miss you babe", "", "hey stranger, ugh i miss you babe", "", "back_from_silence"),
+    ("ugh i miss you babe", "", "ugh i miss you babe", "he went silent for 3 months", "back_from_silence"),
+    ("ugh i miss you babe", "", "ugh i miss you too babe", "", "matching_you"),
+    ("ugh i miss you babe", "", "sorry about last night. ugh i miss you babe", "", "did_something_bad"),
+    ("ugh i miss you babe", "", "ugh i miss you babe. when are you free this week?", "", "wants_to_hang_out"),
+    ("ugh i miss you babe", "", "ugh i miss you babe", "I told him I need space", "feels_you_slipping"),
 ]
 
 # Coach drafts (her texts to him) with the technique or pitfall a careful reader would name.
@@ -66,4 +66,33 @@ COACH_CLEAR = [
     ("that sounds so stressful, I'm really proud of how you handled it", "", "emotional_connection"),
     ("remember our first date at that tiny ramen place? 🍜", "", "ignite_memory"),
     ("you looked so good in that suit last night 😍", "", "make_him_feel_desired"),
+]
+
+# Ordinary texts a man might send: none says he misses her. The issue's own examples come first.
+EVERYDAY = [
+    "I love you", "my phone died sorry", "running 15 late, traffic on the A40", "can u grab oat milk on ur way back",
+    "lol did u see what Tom posted", "happy birthday to my favourite person!! 🎂", "meeting ran over, call u in 10",
+    "ok cool 👌", "omw 🚗", "who's got the spare key, I'm locked out",
+    "sorry to hear about your nan, thinking of your family x",
+    "drive safe, text me when u get there", "rent's due friday, I sent my half",
+    "missed the bus again, gonna be late for work", "good luck with the exam today, you've got this",
+    "did you feed the cat before you left?", "haha that's hilarious", "nighty night xx", "proud of you babe",
+    "can you send me that recipe", "my mum says thanks for the flowers", "ugh Monday. coffee machine is broken at work",
+    "bought the tickets, £45 each, pay me whenever", "you up for bowling with Sam and Priya on Saturday?",
+]
+
+# "Miss you" with nothing that points to a scenario: the honest answer is unsure.
+CUELESS = [
+    "i miss u", "missing you so much babe", "been thinking about you today", "missing u so much", "miss you loads x",
+    "I miss you ❤️", "thinking about u", "miss ya", "missin you today", "i really miss you", "miss u babe 😘",
+    "just wanted to say i miss you", "Thinking of you, hope your day's going ok", "miss u sm",
+]
+
+# (cue-less message, context, the same with a clear cue added, its context, the scenario it must become)
+CUE_ADDED = [
+    ("i miss u", "", "i miss u. u up? so bored", "", "bored_or_lonely"),
+    ("i miss u", "", "sorry about last night. i miss u", "", "did_something_bad"),
+    ("missing you so much babe", "", "missing you so much babe. dinner thursday?", "", "wants_to_hang_out"),
+    ("missing you so much babe", "", "missing you too babe", "I told him I missed him first", "matching_you"),
+    ("i miss u", "", "i miss u. i want us to be official", "", "wants_to_progress"),
 ]

@@ -38,7 +38,7 @@ def test_round_trip_keeps_predictions_and_metadata(tiny_model, tiny_frame, model
     for key in ("format_version", "ml_version", "sklearn_version", "task", "labels", "reject_rule", "settings",
                 "data", "cv", "created_at", "model_sha256"):
         assert key in meta, key
-    assert meta["data"]["rows"] == len(tiny_frame) and len(meta["data"]["sha256"]) == 64
+    assert meta["data"]["rows"] == len(tiny_frame) and len(meta["data"]["files"][0]["sha256"]) == 64
 
 
 def test_missing_model_names_the_fix(tmp_path: Path) -> None:
