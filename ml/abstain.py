@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from ml.config import MIN_COVERAGE
+from ml.records import Fields
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,19 @@ class RejectRule:
 
     def to_dict(self) -> dict[str, float]:
         return asdict(self)
+
+    @classmethod
+    def from_dict(cls, values: object, where: str = "reject_rule") -> RejectRule:
+        """The rule saved in a model's metadata, every field present and within what tuning can choose.
+
+        A hand-edited threshold (say 0.99, which would mark nearly every answer unsure)
+        raises MetadataError naming the field. New fields only need a line here.
+        """
+        record = Fields(values, where)
+        rule = cls(min_probability=record.number("min_probability", 0.0, float(PROBABILITY_GRID[-1])),
+                   min_margin=record.number("min_margin", 0.0, float(MARGIN_GRID[-1])))
+        record.done()
+        return rule
 
 
 @dataclass(frozen=True)
