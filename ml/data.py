@@ -74,7 +74,8 @@ def _read_csv(path: Path) -> pd.DataFrame:
             # index_col=False stops pandas from silently turning extra leading fields into an
             # index (which shifts every column); the warning it gives instead becomes an error.
             warnings.simplefilter("error", pd.errors.ParserWarning)
-            frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, index_col=False)
+            frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, index_col=False,
+                                skip_blank_lines=False)  # a blank line is a row: row numbers match the file
     except pd.errors.ParserWarning:
         raise DataError(f"{path}: malformed CSV (a row has more fields than the header; "
                         "quote fields that contain commas)") from None
