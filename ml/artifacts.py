@@ -39,6 +39,7 @@ from ml.errors import (
     UntrustedModelError,
 )
 from ml.metadata import ModelMetadata
+from ml.pipeline import settings_of
 from ml.text import normalize_text
 
 MODEL_FILE = "model.skops"
@@ -175,7 +176,8 @@ def load_pipeline(model_bytes: bytes, source: Path) -> Pipeline:
 
 
 def read_version(directory: Path) -> tuple[Pipeline, ModelMetadata]:
-    """Load one version: checksums of both files, the metadata, then the pipeline through the allow-list.
+    """Load one version: checksums of both files, the metadata, then the pipeline through the allow-list,
+    and last the metadata's labels and settings against the pipeline itself.
 
     Raises ModelNotFoundError, ModelFileError (corrupt, truncated, tampered),
     MetadataError, UntrustedModelError or IncompatibleModelError (format,
@@ -186,4 +188,12 @@ def read_version(directory: Path) -> tuple[Pipeline, ModelMetadata]:
     pipeline = load_pipeline(model_bytes, directory / MODEL_FILE)
     if tuple(getattr(pipeline, "classes_", ())) != metadata.labels:
         raise MetadataError(f"{directory}: the labels in {META_FILE} differ from the model's; {RETRAIN_HINT}")
+    try:
+        built_with = settings_of(pipeline)
+    except (KeyError, AttributeError, TypeError):
+        raise ModelFileError(f"{directory / MODEL_FILE} is not a pipeline this package builds; "
+                             f"{RETRAIN_HINT}") from None
+    if built_with != metadata.config.settings:
+        raise MetadataError(f"{directory}: the settings in {META_FILE} differ from the model's "
+                            f"({built_with.describe()}); {RETRAIN_HINT}")
     return pipeline, metadata

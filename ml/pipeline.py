@@ -95,3 +95,17 @@ def known_feature_rows(features: ColumnTransformer, matrix: Any) -> np.ndarray:
         if name.startswith("message_"):
             columns[block] = True
     return np.asarray((sp.csr_matrix(matrix)[:, columns] != 0).sum(axis=1)).ravel() > 0
+
+
+def settings_of(pipeline: Pipeline) -> Settings:
+    """The settings a fitted pipeline was built with: the inverse of :func:`build_pipeline`.
+
+    Loading compares them with the metadata's, so a record that misdescribes its
+    model (and would mislead a held-out re-run) is refused. Raises KeyError or
+    AttributeError for a pipeline of another shape.
+    """
+    vectorizers = {name: vectorizer for name, vectorizer, _ in pipeline.named_steps["features"].transformers}
+    clf = pipeline.named_steps["clf"]
+    return Settings(C=float(clf.C), word_ngrams=tuple(vectorizers["message_word"].ngram_range),
+                    char_ngrams=tuple(vectorizers["message_char"].ngram_range), class_weight=clf.class_weight,
+                    use_context="context" in vectorizers)

@@ -174,6 +174,8 @@ def _set(meta: dict, value: object, *path: str) -> dict:
     (lambda m: _set(m, "../../etc", "task"), MetadataError, "task must be text matching"),
     (lambda m: _set(m, "/etc/passwd", "data", "path"), MetadataError, "unknown field"),
     (lambda m: _set(m, "../../etc/passwd", "data", "file_name"), MetadataError, "data.file_name"),
+    (lambda m: _set(m, [1, 2], "config", "settings", "char_ngrams"), MetadataError, "settings .* differ"),
+    (lambda m: _set(m, 0.5, "config", "settings", "C"), MetadataError, "settings .* differ"),
     (lambda m: _set(m, "0.24.2", "sklearn_version"), IncompatibleModelError, "scikit-learn 0.24.2"),
     (lambda m: _set(m, 1, "format_version"), IncompatibleModelError, "format version 1"),
     (lambda m: _set(m, "meaning", "task"), IncompatibleModelError, "not meaning labels"),
