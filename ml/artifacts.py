@@ -138,9 +138,8 @@ def read_metadata(directory: Path) -> ModelMetadata:
         metadata = ModelMetadata.from_dict(json.loads(raw.decode("utf-8")))
     except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
         raise ModelFileError(f"{directory / META_FILE} is corrupt ({exc}); {RETRAIN_HINT}") from None
-    except MetadataError as exc:
-        error = IncompatibleModelError if "format version" in str(exc) else MetadataError
-        raise error(f"{directory / META_FILE}: {exc}; {RETRAIN_HINT}") from None
+    except (MetadataError, IncompatibleModelError) as exc:
+        raise type(exc)(f"{directory / META_FILE}: {exc}; {RETRAIN_HINT}") from None
     if metadata.sklearn_version != sklearn.__version__:
         raise IncompatibleModelError(f"{directory / META_FILE}: saved with scikit-learn {metadata.sklearn_version}, "
                                      f"this environment has {sklearn.__version__}; {RETRAIN_HINT}")

@@ -19,7 +19,7 @@ import sklearn
 import ml
 from ml.abstain import RejectRule, RejectTradeoff
 from ml.config import MAX_HOLDOUT_FRACTION
-from ml.errors import MetadataError
+from ml.errors import IncompatibleModelError, MetadataError
 from ml.pipeline import Settings
 from ml.records import Fields
 from ml.tasks import TASK_NAME_PATTERN
@@ -157,7 +157,8 @@ class ModelMetadata:
 
     @classmethod
     def from_dict(cls, values: object) -> ModelMetadata:
-        """Parse and check a record read from disk; raises MetadataError naming the first bad field.
+        """Parse and check a record read from disk; raises MetadataError naming the first bad field
+        (IncompatibleModelError for another format version).
 
         The format version is checked first, so an older model gets "retrain" rather
         than a list of fields that moved.
@@ -165,7 +166,8 @@ class ModelMetadata:
         record = Fields(values, "")
         format_version = record.integer("format_version", 0)
         if format_version != FORMAT_VERSION:
-            raise MetadataError(f"format version {format_version}, this package reads version {FORMAT_VERSION}")
+            raise IncompatibleModelError(f"format version {format_version}, this package reads version "
+                                         f"{FORMAT_VERSION}")
         created_at = record.text("created_at", r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00")
         try:
             datetime.fromisoformat(created_at)

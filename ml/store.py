@@ -25,6 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TypeVar
 
 from filelock import FileLock, Timeout
 from sklearn.pipeline import Pipeline
@@ -47,6 +48,7 @@ SAVE_STEPS = ("leftovers-removed", "model-written", "metadata-written", "checksu
               "pointer-written", "pointer-switched", "pruned")
 
 StepHook = Callable[[str], None]
+Result = TypeVar("Result")
 Acceptance = Callable[[ModelMetadata | None], str | None]  # current model's metadata -> refusal reason or None
 
 
@@ -121,7 +123,7 @@ class ModelStore:
         self.root.mkdir(parents=True, exist_ok=True)
         return FileLock(self.root / LOCK_FILE, timeout=timeout)
 
-    def _locked(self, timeout: float, action: Callable[[], object]) -> object:
+    def _locked(self, timeout: float, action: Callable[[], Result]) -> Result:
         try:
             with self._lock(timeout):
                 return action()
