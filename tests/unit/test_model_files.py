@@ -195,3 +195,12 @@ def test_a_model_of_another_task_is_refused_under_that_task_name(model_root: Pat
     (model_root.parent / "meaning").symlink_to(model_root)
     with pytest.raises(IncompatibleModelError, match="holds a 'tiny' model, not 'meaning'"):
         load_model("meaning")
+
+
+def test_evaluate_never_opens_a_path_from_the_metadata(capsys, model_root: Path) -> None:
+    # The tiny model was trained on a temporary CSV; the old metadata recorded its path and
+    # evaluate followed it. A custom task has no data file of its own, so there is nothing to re-run.
+    from ml.cli import main
+
+    assert main(["evaluate", "--model", str(model_root)]) == 2
+    assert "no data file of its own; pass --data FILE" in capsys.readouterr().err
