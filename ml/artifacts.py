@@ -22,6 +22,7 @@ import json
 import os
 import re
 import warnings
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -29,6 +30,7 @@ import sklearn
 import skops.io as sio
 from sklearn.exceptions import InconsistentVersionWarning
 from sklearn.pipeline import Pipeline
+from skops.io.exceptions import UntrustedTypesFoundException
 
 from ml.config import MAX_METADATA_BYTES
 from ml.errors import (
@@ -83,7 +85,8 @@ def write_version(directory: Path, pipeline: Pipeline, metadata: ModelMetadata,
 
     ``on_step`` is called after each file, with the step's name (see ml.store.SAVE_STEPS).
     """
-    model_bytes = sio.dumps(pipeline)
+    # Deflate: skops writes vocabularies as JSON, 10x larger than the pickle was; compressed, smaller.
+    model_bytes = sio.dumps(pipeline, compression=zipfile.ZIP_DEFLATED)
     meta_bytes = (json.dumps(metadata.to_dict(), indent=2, ensure_ascii=False) + "\n").encode("utf-8")
     _write_durably(directory / MODEL_FILE, model_bytes)
     on_step("model-written")
@@ -152,23 +155,21 @@ def untrusted_types(model_bytes: bytes) -> list[str]:
 
 
 def load_pipeline(model_bytes: bytes, source: Path) -> Pipeline:
-    """Build a Pipeline from skops bytes, refusing untrusted types before any object is created."""
-    try:
-        untrusted = untrusted_types(model_bytes)
-    except Exception as exc:  # not a zip, no schema, malformed JSON: all mean "not a skops model"
-        raise ModelFileError(f"{source} is not a skops model file ({type(exc).__name__}: {exc}); "
-                             f"{RETRAIN_HINT}") from None
-    if untrusted:
-        raise UntrustedModelError(f"{source} holds types this package does not trust: {', '.join(untrusted)}; "
-                                  f"it was not loaded. Only load models trained by this package; {RETRAIN_HINT}")
+    """Build a Pipeline from skops bytes; skops audits every type against the allow-list
+    before it creates any object, and refuses the whole file if one is not on it."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", InconsistentVersionWarning)
             pipeline = sio.loads(model_bytes, trusted=list(TRUSTED_TYPES))
+    except UntrustedTypesFoundException:
+        raise UntrustedModelError(f"{source} holds types this package does not trust: "
+                                  f"{', '.join(untrusted_types(model_bytes))}; it was not loaded. Only load models "
+                                  f"trained by this package; {RETRAIN_HINT}") from None
     except InconsistentVersionWarning as exc:
         raise IncompatibleModelError(f"{source}: {exc}; {RETRAIN_HINT}") from None
-    except Exception as exc:  # a skops file that passes the audit can still be inconsistent
-        raise ModelFileError(f"{source} cannot be loaded ({type(exc).__name__}: {exc}); {RETRAIN_HINT}") from None
+    except Exception as exc:  # not a zip, no schema, malformed JSON, inconsistent state: all unreadable
+        raise ModelFileError(f"{source} is not a skops model file this package can load "
+                             f"({type(exc).__name__}: {exc}); {RETRAIN_HINT}") from None
     if not isinstance(pipeline, Pipeline):
         raise ModelFileError(f"{source} does not hold a scikit-learn Pipeline; {RETRAIN_HINT}")
     return pipeline

@@ -42,6 +42,8 @@ LOCK_FILE = ".lock"
 STAGING_PREFIX = ".staging-"
 POINTER_TEMP_PREFIX = ".CURRENT-"
 VERSION_PATTERN = r"\d{8}-\d{6}-\d{6}"  # UTC creation time to the microsecond: sorts by age
+# tempfile creates private (0700/0600) entries; models are meant to be read like any other file.
+READABLE_DIR, READABLE_FILE = 0o755, 0o644
 
 # The steps of a save, in order; ``on_step`` is called after each (tests crash the process there).
 SAVE_STEPS = ("leftovers-removed", "model-written", "metadata-written", "checksums-written", "version-added",
@@ -153,6 +155,7 @@ class ModelStore:
                                          "needs its own directory")
         staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=self.root))
         try:
+            staging.chmod(READABLE_DIR)
             write_version(staging, pipeline, metadata, on_step)
             check(read_version(staging)[0])
             self.versions_dir.mkdir(exist_ok=True)
@@ -210,6 +213,7 @@ class ModelStore:
 
     def _point_to(self, version: str, on_step: StepHook) -> None:
         handle, temporary = tempfile.mkstemp(prefix=POINTER_TEMP_PREFIX, dir=self.root)
+        os.fchmod(handle, READABLE_FILE)
         with os.fdopen(handle, "wb") as out:
             out.write(f"{version}\n".encode("ascii"))
             out.flush()
