@@ -19,6 +19,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from ml.config import MAX_HOLDOUT_FRACTION
 from ml.data import split_holdout
 from ml.errors import DataError
+from ml.metadata import LABEL_PATTERN
 
 NEAR_DUPLICATE_COSINE = 0.9
 MIN_WORDS_FOR_WORD_EDIT = 4  # "hey u" vs "hey you" is two different short texts, not a template
@@ -106,6 +107,10 @@ def check_trainable(frame: pd.DataFrame, *, folds: int, holdout_fraction: float,
     if folds < 2:
         raise DataError(f"cross-validation needs at least 2 folds, got {folds}")
     counts = frame["label"].value_counts()
+    unsavable = sorted(label for label in counts.index if not re.fullmatch(LABEL_PATTERN, label))
+    if unsavable:
+        raise DataError(f"{source}: label(s) {', '.join(map(repr, unsavable[:5]))} are over 100 characters or hold "
+                        "control characters; a model's metadata can't record them")
     if len(counts) < 2:
         raise DataError(f"{source}: need at least two labels to train, found {len(counts)} "
                         f"({', '.join(counts.index)})")

@@ -50,6 +50,7 @@ def run(capsys, *argv: str) -> tuple[int, str]:
     (TINY_ROWS, ["--folds", "6"], r"6-fold cross-validation needs at least 6 training rows per label; too few for"),
     (TINY_ROWS + [("x" * 2001, "", "hang")], [], "message in row 19 has 2,001 characters"),
     (TINY_ROWS + [("'''", "", "hang")], [], "message in row 19 is empty once cleaned"),
+    (TINY_ROWS + [("hello there", "", "x" * 101)], [], "are over 100 characters"),
 ])
 def test_bad_training_data_is_a_data_error_before_any_fitting(capsys, tmp_path: Path, no_fitting, rows, extra,
                                                               fragment: str) -> None:
