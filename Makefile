@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test install train evaluate notebooks benchmark benchmark-clinc150 clean help
+.PHONY: demo test install train evaluate notebooks benchmark benchmark-clinc150 reliability clean help
 
 help:
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -19,29 +19,32 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP) ## create .venv and install the package with dev tools
 
-models/meaning/model.joblib: data/meaning.csv | $(STAMP)
+models/meaning/CURRENT: data/meaning.csv | $(STAMP)
 	$(BIN)/python -m ml train --task meaning
 
-models/coach/model.joblib: data/coach.csv | $(STAMP)
+models/coach/CURRENT: data/coach.csv | $(STAMP)
 	$(BIN)/python -m ml train --task coach
 
-train: models/meaning/model.joblib models/coach/model.joblib ## train both default models if missing or stale
+train: models/meaning/CURRENT models/coach/CURRENT ## train both default models if missing or stale
 
-demo: models/meaning/model.joblib ## interpret an example message (trains first if needed)
+demo: models/meaning/CURRENT ## interpret an example message (trains first if needed)
 	$(BIN)/python -m ml predict --task meaning "hey stranger, miss you" --context "he ghosted me in May"
 
 test: $(STAMP) ## lint, then run the whole test suite
 	$(BIN)/ruff check ml tests benchmarks
 	$(BIN)/python -m pytest
 
-evaluate: models/meaning/model.joblib ## held-out report for the meaning model
+evaluate: models/meaning/CURRENT ## held-out report for the meaning model
 	$(BIN)/python -m ml evaluate --task meaning --report-dir reports/meaning
 
 notebooks: $(STAMP) ## re-run the notebooks and save their outputs (they train what they need)
 	$(BIN)/python -m ml.notebooks notebooks/*.ipynb
 
-benchmark: models/meaning/model.joblib ## latency/throughput of the meaning model
+benchmark: models/meaning/CURRENT ## latency/throughput of the meaning model
 	$(BIN)/python benchmarks/latency.py
+
+reliability: $(STAMP) ## bad inputs and injected faults against a small model; prints how many were handled
+	$(BIN)/python benchmarks/reliability.py
 
 benchmark-clinc150: $(STAMP) ## CLINC150 vs the paper and fastText (about 10 minutes)
 	$(BIN)/python -m pip install --quiet -e ".[benchmark]"

@@ -15,7 +15,8 @@ import numpy as np
 
 from ml.artifacts import MODEL_FILE
 from ml.data import read_examples
-from ml.predict import load_model, resolve_model_dir
+from ml.predict import load_model
+from ml.store import locate
 from ml.train import features_frame
 
 
@@ -24,7 +25,7 @@ def _percentile(values: list[float], q: float) -> float:
 
 
 def measure(task: str, repeats: int) -> dict[str, float]:
-    directory, _ = resolve_model_dir(task)
+    directory = locate(task).directory
     loads = []
     for _ in range(5):
         started = time.perf_counter()

@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from ml.config import MIN_COVERAGE, RED_FLAG_MIN_PRECISION
+from ml.records import LABEL_PATTERN, Fields
 
 NO_KNOWN_WORDS = "no_known_words"
 NO_SCENARIO_CUE = "no_scenario_cue"
@@ -97,10 +98,20 @@ class RejectRule:
         return values
 
     @classmethod
-    def from_dict(cls, values: dict[str, Any]) -> RejectRule:
-        return cls(float(values.get("min_probability", 0.0)), float(values.get("min_margin", 0.0)),
-                   float(values.get("red_flag_min_probability", 0.0)), tuple(values.get("red_flags", ())),
-                   values.get("no_cue_label"))
+    def from_dict(cls, values: object, where: str = "reject_rule") -> RejectRule:
+        """The rule saved in a model's metadata, every field present and within what tuning can choose.
+
+        A hand-edited threshold (say 0.99, which would mark nearly every answer unsure)
+        raises MetadataError naming the field. New fields only need a line here.
+        """
+        record = Fields(values, where)
+        rule = cls(min_probability=record.number("min_probability", 0.0, float(PROBABILITY_GRID[-1])),
+                   min_margin=record.number("min_margin", 0.0, float(MARGIN_GRID[-1])),
+                   red_flag_min_probability=record.number("red_flag_min_probability", 0.0, 1.0),
+                   red_flags=record.text_list("red_flags", LABEL_PATTERN, min_items=0),
+                   no_cue_label=record.optional_text("no_cue_label", LABEL_PATTERN))
+        record.done()
+        return rule
 
 
 @dataclass(frozen=True)
@@ -183,6 +194,16 @@ class RedFlagPrecision:
 
     def to_dict(self) -> dict[str, float | int | str]:
         return {k: round(v, 4) if isinstance(v, float) else v for k, v in asdict(self).items()}
+
+    @classmethod
+    def from_dict(cls, values: object, where: str = "red_flags_out_of_fold") -> RedFlagPrecision:
+        record = Fields(values, where)
+        worst_label = record.text("worst_label", r"[^\x00-\x1f]{0,100}")
+        precision = cls(threshold=record.number("threshold", 0.0, 1.0), precision=record.number("precision", 0.0, 1.0),
+                        worst_precision=record.number("worst_precision", 0.0, 1.0), worst_label=worst_label,
+                        answered=record.integer("answered", 0), recall=record.number("recall", 0.0, 1.0))
+        record.done()
+        return precision
 
 
 def red_flag_precision(rule: RejectRule, proba: np.ndarray, classes: Sequence[str],

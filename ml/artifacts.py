@@ -1,142 +1,199 @@
-"""Saving and loading a trained pipeline with a JSON metadata file beside it.
+"""One model version on disk, written and read without pickle.
 
-Layout of a model directory::
+A version directory holds exactly three files::
 
-    model.joblib        the fitted Pipeline
-    model.json          metadata, read first and checked before unpickling
-    model.prev.joblib   the previous good model and its metadata, kept by save
-    model.prev.json
+    model.skops   the fitted Pipeline in skops' format: JSON describing objects, plus numpy arrays
+    model.json    its ModelMetadata
+    SHA256SUMS    the sha256 of both, in sha256sum's format (``sha256sum -c SHA256SUMS`` checks them)
 
-joblib runs code when it loads, so only load models this project trained; the
-sha256 in the metadata catches truncated or tampered files before unpickling.
+Reading checks the checksums, then the metadata, then builds the pipeline with
+skops, which refuses any type not on :data:`TRUSTED_TYPES` before creating a
+single object. Model files are not pickles because unpickling runs whatever
+code the file names; skops only creates the types it is told to trust. The
+checksums catch corruption and truncation; they cannot stop someone who can
+rewrite every file, which is why the allow-list, not the checksum, is what keeps
+a replaced model from running code.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
-import shutil
-import tempfile
+import re
 import warnings
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
-import joblib
 import sklearn
+import skops.io as sio
 from sklearn.exceptions import InconsistentVersionWarning
 from sklearn.pipeline import Pipeline
+from skops.io.exceptions import UntrustedTypesFoundException
 
-from ml.data import file_sha256
-from ml.errors import IncompatibleModelError, ModelFileError, ModelNotFoundError
+from ml.config import MAX_METADATA_BYTES
+from ml.errors import (
+    IncompatibleModelError,
+    MetadataError,
+    ModelFileError,
+    ModelNotFoundError,
+    UntrustedModelError,
+)
+from ml.metadata import ModelMetadata
+from ml.pipeline import settings_of
+from ml.text import normalize_text
 
-FORMAT_VERSION = 1
-MODEL_FILE = "model.joblib"
+MODEL_FILE = "model.skops"
 META_FILE = "model.json"
-PREVIOUS_MODEL_FILE = "model.prev.joblib"
-PREVIOUS_META_FILE = "model.prev.json"
+CHECKSUM_FILE = "SHA256SUMS"
+VERSION_FILES = (MODEL_FILE, META_FILE, CHECKSUM_FILE)
+LEGACY_PICKLE_FILE = "model.joblib"  # the pickle layout before format 2; never loaded
+
+# The only types a model file may hold beyond skops' own safe list of scikit-learn,
+# numpy and scipy types: the project's functions that the fitted vectorizers call.
+# Adding a function to the pipeline means adding it here; saving checks that it was.
+TRUSTED_TYPES: tuple[str, ...] = tuple(f"{f.__module__}.{f.__qualname__}" for f in (normalize_text,))
+
+RETRAIN_HINT = "retrain with: python -m ml train --task TASK"
 
 
-def _retrain_hint(task: str | None) -> str:
-    return f"retrain with: python -m ml train --task {task}" if task else "retrain it with: python -m ml train"
+def sha256_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
 
 
-def read_metadata(directory: str | Path, task: str | None = None) -> dict[str, Any]:
-    """The metadata of the model in ``directory``, checked for format, task and versions."""
-    directory = Path(directory)
-    meta_path = directory / META_FILE
-    if not meta_path.is_file():
-        raise ModelNotFoundError(f"no trained model in {directory} ({META_FILE} is missing); {_retrain_hint(task)}")
+def _write_durably(path: Path, data: bytes) -> None:
+    """Write, flush and fsync one file, so a crash after this call cannot leave it half-written."""
+    with open(path, "xb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def fsync_directory(directory: Path) -> None:
+    """Make a rename or a new entry in ``directory`` survive a power cut."""
+    handle = os.open(directory, os.O_RDONLY)
     try:
-        meta = json.loads(meta_path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ModelFileError(f"{meta_path} is corrupt ({exc}); {_retrain_hint(task)}") from None
-    if not isinstance(meta, dict):
-        raise ModelFileError(f"{meta_path} is not a metadata object; {_retrain_hint(task)}")
-    task = task or meta.get("task")
-    if meta.get("format_version") != FORMAT_VERSION:
-        raise IncompatibleModelError(f"{meta_path} has format version {meta.get('format_version')!r}, this package "
-                                     f"reads version {FORMAT_VERSION}; {_retrain_hint(task)}")
-    if task is not None and meta.get("task") != task:
-        raise IncompatibleModelError(f"{meta_path} belongs to task {meta.get('task')!r}, not {task!r}; "
-                                     f"{_retrain_hint(task)}")
-    if meta.get("sklearn_version") != sklearn.__version__:
-        raise IncompatibleModelError(f"{meta_path} was saved with scikit-learn {meta.get('sklearn_version')}, "
-                                     f"this environment has {sklearn.__version__}; {_retrain_hint(task)}")
-    return meta
+        os.fsync(handle)
+    finally:
+        os.close(handle)
 
 
-def _unpickle(path: Path, task: str | None) -> Pipeline:
+def write_version(directory: Path, pipeline: Pipeline, metadata: ModelMetadata,
+                  on_step: Callable[[str], None]) -> None:
+    """Write the three files of a version into the empty ``directory``, each fsynced, then the directory.
+
+    ``on_step`` is called after each file, with the step's name (see ml.store.SAVE_STEPS).
+    """
+    # Deflate: skops writes vocabularies as JSON, 10x larger than the pickle was; compressed, smaller.
+    model_bytes = sio.dumps(pipeline, compression=zipfile.ZIP_DEFLATED)
+    meta_bytes = (json.dumps(metadata.to_dict(), indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    _write_durably(directory / MODEL_FILE, model_bytes)
+    on_step("model-written")
+    _write_durably(directory / META_FILE, meta_bytes)
+    on_step("metadata-written")
+    sums = f"{sha256_bytes(model_bytes)}  {MODEL_FILE}\n{sha256_bytes(meta_bytes)}  {META_FILE}\n"
+    _write_durably(directory / CHECKSUM_FILE, sums.encode("ascii"))
+    fsync_directory(directory)
+    on_step("checksums-written")
+
+
+def _read_checksums(directory: Path) -> dict[str, str]:
+    path = directory / CHECKSUM_FILE
+    try:
+        text = path.read_bytes()[:4096].decode("ascii")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ModelFileError(f"{path} is unreadable ({exc}); {RETRAIN_HINT}") from None
+    sums = {name: digest for digest, name in re.findall(r"^([0-9a-f]{64})  (\S+)$", text, flags=re.M)}
+    if set(sums) != {MODEL_FILE, META_FILE} or len(text.splitlines()) != 2:
+        raise ModelFileError(f"{path} must list exactly {MODEL_FILE} and {META_FILE}; {RETRAIN_HINT}")
+    return sums
+
+
+def _read_checked(directory: Path, name: str, expected: str, limit: int | None = None) -> bytes:
+    path = directory / name
+    with open(path, "rb") as handle:
+        data = handle.read() if limit is None else handle.read(limit + 1)
+    if limit is not None and len(data) > limit:
+        raise ModelFileError(f"{path} is over the {limit:,}-byte limit; {RETRAIN_HINT}")
+    if sha256_bytes(data) != expected:
+        raise ModelFileError(f"{path} does not match its checksum in {CHECKSUM_FILE} (truncated, replaced or "
+                             f"tampered with); {RETRAIN_HINT}")
+    return data
+
+
+def _check_files(directory: Path) -> None:
+    if not (directory / META_FILE).is_file():
+        if (directory / LEGACY_PICKLE_FILE).is_file():
+            raise IncompatibleModelError(f"{directory} holds a model saved as a pickle by an older version; pickles "
+                                         f"are no longer loaded because loading one can run code. {RETRAIN_HINT}")
+        raise ModelNotFoundError(f"no trained model in {directory} ({META_FILE} is missing); {RETRAIN_HINT}")
+    missing = [name for name in VERSION_FILES if not (directory / name).is_file()]
+    if missing:
+        raise ModelFileError(f"{directory} is incomplete ({', '.join(missing)} missing); {RETRAIN_HINT}")
+
+
+def read_metadata(directory: Path) -> ModelMetadata:
+    """The checked metadata of one version, without touching the model file beyond its presence."""
+    _check_files(directory)
+    raw = _read_checked(directory, META_FILE, _read_checksums(directory)[META_FILE], MAX_METADATA_BYTES)
+    try:
+        metadata = ModelMetadata.from_dict(json.loads(raw.decode("utf-8")))
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
+        raise ModelFileError(f"{directory / META_FILE} is corrupt ({exc}); {RETRAIN_HINT}") from None
+    except (MetadataError, IncompatibleModelError) as exc:
+        raise type(exc)(f"{directory / META_FILE}: {exc}; {RETRAIN_HINT}") from None
+    if metadata.sklearn_version != sklearn.__version__:
+        raise IncompatibleModelError(f"{directory / META_FILE}: saved with scikit-learn {metadata.sklearn_version}, "
+                                     f"this environment has {sklearn.__version__}; {RETRAIN_HINT}")
+    return metadata
+
+
+def untrusted_types(model_bytes: bytes) -> list[str]:
+    """The types in a skops file that are neither skops' safe defaults nor on TRUSTED_TYPES."""
+    return sorted(set(sio.get_untrusted_types(data=model_bytes)) - set(TRUSTED_TYPES))
+
+
+def load_pipeline(model_bytes: bytes, source: Path) -> Pipeline:
+    """Build a Pipeline from skops bytes; skops audits every type against the allow-list
+    before it creates any object, and refuses the whole file if one is not on it."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", InconsistentVersionWarning)
-            pipeline = joblib.load(path)
+            pipeline = sio.loads(model_bytes, trusted=list(TRUSTED_TYPES))
+    except UntrustedTypesFoundException:
+        raise UntrustedModelError(f"{source} holds types this package does not trust: "
+                                  f"{', '.join(untrusted_types(model_bytes))}; it was not loaded. Only load models "
+                                  f"trained by this package; {RETRAIN_HINT}") from None
     except InconsistentVersionWarning as exc:
-        raise IncompatibleModelError(f"{path}: {exc}; {_retrain_hint(task)}") from None
-    except Exception as exc:  # unpickling can fail in many ways; all mean "unreadable"
-        raise ModelFileError(f"{path} cannot be loaded ({type(exc).__name__}: {exc}); {_retrain_hint(task)}") from None
+        raise IncompatibleModelError(f"{source}: {exc}; {RETRAIN_HINT}") from None
+    except Exception as exc:  # not a zip, no schema, malformed JSON, inconsistent state: all unreadable
+        raise ModelFileError(f"{source} is not a skops model file this package can load "
+                             f"({type(exc).__name__}: {exc}); {RETRAIN_HINT}") from None
     if not isinstance(pipeline, Pipeline):
-        raise ModelFileError(f"{path} does not hold a scikit-learn Pipeline; {_retrain_hint(task)}")
+        raise ModelFileError(f"{source} does not hold a scikit-learn Pipeline; {RETRAIN_HINT}")
     return pipeline
 
 
-def load_artifacts(directory: str | Path, task: str | None = None) -> tuple[Pipeline, dict[str, Any]]:
-    """Load a model directory: metadata first, then checksum, then the pipeline.
+def read_version(directory: Path) -> tuple[Pipeline, ModelMetadata]:
+    """Load one version: checksums of both files, the metadata, then the pipeline through the allow-list,
+    and last the metadata's labels and settings against the pipeline itself.
 
-    Raises ModelNotFoundError, ModelFileError (corrupt, truncated, tampered) or
-    IncompatibleModelError (another task, format or scikit-learn version), each
-    naming the file and how to fix it.
+    Raises ModelNotFoundError, ModelFileError (corrupt, truncated, tampered),
+    MetadataError, UntrustedModelError or IncompatibleModelError (format,
+    scikit-learn version), each naming the file and the fix.
     """
-    directory = Path(directory)
-    meta = read_metadata(directory, task)
-    task = task or meta.get("task")
-    model_path = directory / MODEL_FILE
-    if not model_path.is_file():
-        raise ModelNotFoundError(f"{model_path} is missing; {_retrain_hint(task)}")
-    if file_sha256(model_path) != meta.get("model_sha256"):
-        raise ModelFileError(f"{model_path} does not match the checksum in {META_FILE} (truncated, replaced or "
-                             f"tampered with); {_retrain_hint(task)}")
-    pipeline = _unpickle(model_path, task)
-    if list(pipeline.classes_) != list(meta.get("labels", [])):
-        raise ModelFileError(f"{model_path}: its labels differ from {META_FILE}; {_retrain_hint(task)}")
-    return pipeline, meta
-
-
-def save_artifacts(pipeline: Pipeline, metadata: dict[str, Any], directory: str | Path,
-                   check: Callable[[Pipeline], None]) -> Path:
-    """Write a model so that a failure at any step leaves the previous good one in place.
-
-    The pipeline is dumped to a temporary file in the same directory, reloaded
-    and passed to ``check`` (which raises if the reloaded copy misbehaves);
-    only then is the current model copied to ``model.prev.*`` and the new files
-    moved into place with atomic renames.
-    """
-    directory = Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
-    temporary: list[Path] = []
+    metadata = read_metadata(directory)
+    model_bytes = _read_checked(directory, MODEL_FILE, _read_checksums(directory)[MODEL_FILE])
+    pipeline = load_pipeline(model_bytes, directory / MODEL_FILE)
+    if tuple(getattr(pipeline, "classes_", ())) != metadata.labels:
+        raise MetadataError(f"{directory}: the labels in {META_FILE} differ from the model's; {RETRAIN_HINT}")
     try:
-        handle, name = tempfile.mkstemp(prefix=".model-", suffix=".joblib.tmp", dir=directory)
-        os.close(handle)
-        temporary.append(Path(name))
-        joblib.dump(pipeline, name)
-        check(_unpickle(Path(name), metadata.get("task")))
-        meta = {**metadata, "format_version": FORMAT_VERSION, "sklearn_version": sklearn.__version__,
-                "model_file": MODEL_FILE, "model_sha256": file_sha256(name)}
-        handle, meta_name = tempfile.mkstemp(prefix=".model-", suffix=".json.tmp", dir=directory)
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            json.dump(meta, out, indent=2, ensure_ascii=False)
-            out.write("\n")
-        temporary.append(Path(meta_name))
-        if (directory / MODEL_FILE).is_file() and (directory / META_FILE).is_file():
-            shutil.copy2(directory / MODEL_FILE, directory / PREVIOUS_MODEL_FILE)
-            shutil.copy2(directory / META_FILE, directory / PREVIOUS_META_FILE)
-        os.replace(name, directory / MODEL_FILE)
-        os.replace(meta_name, directory / META_FILE)
-    except Exception as exc:
-        for path in temporary:
-            path.unlink(missing_ok=True)
-        if isinstance(exc, ModelFileError):
-            raise
-        raise ModelFileError(f"could not save the model to {directory} ({type(exc).__name__}: {exc}); "
-                             "the previous model, if any, is untouched") from exc
-    return directory
+        built_with = settings_of(pipeline)
+    except (KeyError, AttributeError, TypeError):
+        raise ModelFileError(f"{directory / MODEL_FILE} is not a pipeline this package builds; "
+                             f"{RETRAIN_HINT}") from None
+    if built_with != metadata.config.settings:
+        raise MetadataError(f"{directory}: the settings in {META_FILE} differ from the model's "
+                            f"({built_with.describe()}); {RETRAIN_HINT}")
+    return pipeline, metadata

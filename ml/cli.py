@@ -1,4 +1,4 @@
-"""Command line: ``python -m ml train | evaluate | predict | stats`` (also installed as ``ml``).
+"""Command line: ``python -m ml train | evaluate | predict | stats | models`` (also installed as ``ml``).
 
 Handlers import the heavy modules lazily so ``--help`` is instant. Every
 MLError becomes one ``error: ...`` line on stderr and exit code 2.
@@ -12,6 +12,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
+
+from ml.config import CV_FOLDS
 
 EXIT_OK, EXIT_ERROR = 0, 2
 
@@ -35,36 +37,51 @@ def _task(args: argparse.Namespace):
     return get_task(args.task or "meaning")
 
 
+def _task_name(args: argparse.Namespace) -> str:
+    from ml.tasks import check_task_name
+
+    return check_task_name(args.task or "meaning")
+
+
 def _model(args: argparse.Namespace):
     from ml.predict import load_model
 
-    return load_model(args.model if args.model else (args.task or "meaning"))
+    return load_model(args.model if args.model else _task_name(args))
+
+
+def _model_root(args: argparse.Namespace) -> Path:
+    from ml.config import MODELS_DIR
+
+    return args.model if args.model else MODELS_DIR / _task_name(args)
 
 
 def cmd_train(args: argparse.Namespace) -> int:
+    from ml.datacheck import check_holdout_fraction
     from ml.train import SEARCH_SPACE
     from ml.workflow import portable_path, train_task
 
     space = {key: values[:1] for key, values in SEARCH_SPACE.items()} if args.quick else SEARCH_SPACE
-    directory, meta = train_task(_task(args), args.data, args.out, space=space, holdout_fraction=args.holdout,
-                                 progress=lambda line: print(line, file=sys.stderr, flush=True))
-    cv, rule = meta["cv"], meta["reject_rule"]
-    oof = rule["out_of_fold"]
-    print(f"saved {meta['task']} model to {portable_path(directory)}")
-    print(f"settings: {meta['settings']}")
-    print(f"CV macro-F1 ({cv['folds']}-fold, {cv['rows']} rows): {cv['macro_f1_mean']:.3f} ± {cv['macro_f1_std']:.3f}")
-    print(f"unsure rule: top probability < {rule['min_probability']:.3f} or top-two margin < {rule['min_margin']:.3f}; "
-          f"out-of-fold it answers {oof['coverage']:.1%} of messages at {oof['accuracy_answered']:.1%} accuracy "
-          f"(vs {oof['accuracy_all']:.1%} answering all), flagging {oof['errors_caught']:.1%} of errors and "
-          f"{oof['correct_flagged']:.1%} of right answers")
-    if rule.get("red_flags"):
-        flags = rule["red_flag_out_of_fold"]
-        print(f"red flags need probability >= {rule['red_flag_min_probability']:.2f}: out-of-fold precision "
-              f"{flags['precision']:.1%} on {flags['answered']} confident red flags (lowest: {flags['worst_label']} "
-              f"{flags['worst_precision']:.1%}), recall {flags['recall']:.1%}")
-    if meta.get("holdout"):
-        held = meta["holdout"]
-        print(f"held-out ({held['rows']} rows): accuracy {held['accuracy']:.3f}, macro-F1 {held['macro_f1']:.3f}")
+    trained = train_task(_task(args), args.data, args.out, space=space, folds=args.folds,
+                         holdout_fraction=check_holdout_fraction(args.holdout),
+                         allow_missing_labels=args.allow_missing_labels, force=args.force,
+                         progress=lambda line: print(line, file=sys.stderr, flush=True))
+    meta = trained.metadata
+    cv, rule, oof = meta.cv, meta.reject_rule, meta.reject_out_of_fold
+    print(f"saved {meta.task} model to {portable_path(trained.directory)} as version {trained.version} (current)")
+    print(f"settings: {meta.config.settings.to_dict()}")
+    print(f"CV macro-F1 ({meta.config.cv_folds}-fold, {cv.rows} rows): {cv.macro_f1_mean:.3f} ± {cv.macro_f1_std:.3f}")
+    print(f"unsure rule: top probability < {rule.min_probability:.3f} or top-two margin < {rule.min_margin:.3f}; "
+          f"out-of-fold it answers {oof.coverage:.1%} of messages at {oof.accuracy_answered:.1%} accuracy "
+          f"(vs {oof.accuracy_all:.1%} answering all), flagging {oof.errors_caught:.1%} of errors and "
+          f"{oof.correct_flagged:.1%} of right answers")
+    if rule.red_flags:
+        flags = meta.red_flags_out_of_fold
+        print(f"red flags need probability >= {rule.red_flag_min_probability:.2f}: out-of-fold precision "
+              f"{flags.precision:.1%} on {flags.answered} confident red flags (lowest: {flags.worst_label} "
+              f"{flags.worst_precision:.1%}), recall {flags.recall:.1%}")
+    if meta.holdout:
+        print(f"held-out ({meta.holdout.rows} rows): accuracy {meta.holdout.accuracy:.3f}, "
+              f"macro-F1 {meta.holdout.macro_f1:.3f}")
     return EXIT_OK
 
 
@@ -140,8 +157,9 @@ def cmd_predict(args: argparse.Namespace) -> int:
     if args.message is not None:
         results = [model.interpret(args.message, args.context, his_name=args.his_name)]
     else:
-        lines = [line.rstrip("\r\n") for line in sys.stdin]
-        results = model.interpret_many([line for line in lines if line.strip()], his_name=args.his_name)
+        from ml.data import read_message_lines
+
+        results = model.interpret_many(read_message_lines(sys.stdin.buffer), his_name=args.his_name)
     _write_interpretations(results, args, sys.stdout)
     return EXIT_OK
 
@@ -154,6 +172,8 @@ def _predict_file(model: Any, args: argparse.Namespace) -> int:
 
     if not args.output:
         raise DataError("--input needs --output FILE.csv")
+    if args.output.resolve() == args.input.resolve():
+        raise DataError(f"--output is the same file as --input ({args.input}); writing it would destroy the input")
     frame = read_messages(args.input)
     results = model.interpret_many(frame, his_name=args.his_name)
     out = frame.assign(
@@ -178,6 +198,39 @@ def cmd_stats(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_models_list(args: argparse.Namespace) -> int:
+    from ml.store import ModelStore
+
+    store = ModelStore(_model_root(args))
+    entries = store.entries()
+    if not entries:
+        from ml.errors import ModelNotFoundError
+
+        raise ModelNotFoundError(f"no model versions in {store.root}; train one with: python -m ml train")
+    print(f"{'':2}{'version':<24}{'created (UTC)':<27}{'rows':>6}{'CV macro-F1':>13}{'held-out macro-F1':>19}")
+    for entry in reversed(entries):
+        mark = "* " if entry.current else "  "
+        meta = entry.metadata
+        if meta is None:
+            print(f"{mark}{entry.version:<24}unreadable: {entry.problem}")
+            continue
+        held = f"{meta.holdout.macro_f1:.3f}" if meta.holdout else "-"
+        print(f"{mark}{entry.version:<24}{meta.created_at:<27}{meta.data.rows:>6}{meta.cv.macro_f1_mean:>13.3f}"
+              f"{held:>19}")
+    print("\n* current; rollback with: python -m ml models rollback [--to VERSION]")
+    return EXIT_OK
+
+
+def cmd_models_rollback(args: argparse.Namespace) -> int:
+    from ml.store import ModelStore
+
+    store = ModelStore(_model_root(args))
+    before = store.current_version()
+    version = store.rollback(args.to)
+    print(f"current model in {store.root} is now version {version} (was {before})")
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ml", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -187,8 +240,14 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--data", type=Path, help="label-guide CSV (default: the task's data/ file)")
     train.add_argument("--out", type=Path, help="model directory (default: models/<task>)")
     train.add_argument("--labels-from-data", action="store_true", help="take the label set from --data")
-    train.add_argument("--holdout", type=float, default=0.2, help="held-out fraction for honest scoring (0 = none)")
+    train.add_argument("--allow-missing-labels", action="store_true",
+                       help="train even though the data lacks some of the task's labels")
+    train.add_argument("--holdout", type=float, default=0.2, help="held-out fraction for honest scoring, in (0, 0.5]")
+    train.add_argument("--folds", type=int, default=CV_FOLDS,
+                       help=f"cross-validation folds, at least 2 (default {CV_FOLDS}; fewer for small datasets)")
     train.add_argument("--quick", action="store_true", help="skip the search: one candidate, for smoke runs")
+    train.add_argument("--force", action="store_true",
+                       help="make the new model current even if it scores worse than the current one")
     train.set_defaults(handler=cmd_train)
 
     evaluate = sub.add_parser("evaluate", help="score a saved model (held-out split, or any CSV with --data)")
@@ -216,6 +275,16 @@ def build_parser() -> argparse.ArgumentParser:
     stats.add_argument("--data", type=Path, help="label-guide CSV (default: the task's data/ file)")
     stats.add_argument("--labels-from-data", action="store_true", help="take the label set from --data")
     stats.set_defaults(handler=cmd_stats)
+
+    models = sub.add_parser("models", help="list a task's kept model versions, or roll back to one")
+    models_sub = models.add_subparsers(dest="models_command", required=True)
+    listing = models_sub.add_parser("list", help="every kept version, newest first; * marks the current one")
+    rollback = models_sub.add_parser("rollback", help="make an earlier (or any kept) version current")
+    rollback.add_argument("--to", help="the version id to make current (default: the one before the current)")
+    for command, handler in ((listing, cmd_models_list), (rollback, cmd_models_rollback)):
+        command.add_argument("--task", help="meaning or coach (or a custom task's name); default meaning")
+        command.add_argument("--model", type=Path, help="a model directory instead of models/<task>")
+        command.set_defaults(handler=handler)
     return parser
 
 

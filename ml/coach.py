@@ -8,6 +8,7 @@ they are checked by rule and returned as tips next to the label.
 from __future__ import annotations
 
 import re
+import unicodedata
 
 # Warm techniques read even better spoken; pitfalls should not be sent at all.
 VOICE_FRIENDLY = frozenset({"positive_association", "playful_banter", "emotional_connection",
@@ -17,13 +18,18 @@ VOICE_TIP = ("Try this one as a short voice message: your tone carries the warmt
              "and hearing you say his name lands more strongly than reading it.")
 
 
+def _comparable(text: str) -> str:
+    """NFKC then casefold: "JOSE" + combining accent, "José" and "ｊｏｓé" all become "josé"."""
+    return unicodedata.normalize("NFKC", text).casefold()
+
+
 def name_used(draft: str, his_name: str) -> bool:
-    """Whether ``his_name`` appears in ``draft`` as a whole word, ignoring case.
+    """Whether ``his_name`` appears in ``draft`` as a whole word, ignoring case and Unicode spelling.
 
     "Sam" matches "sam!" and "SAM," but not "same" or "Samantha".
     """
-    pattern = r"(?<!\w)" + re.escape(his_name.strip()) + r"(?!\w)"
-    return re.search(pattern, draft, flags=re.IGNORECASE) is not None
+    pattern = r"(?<!\w)" + re.escape(_comparable(his_name.strip())) + r"(?!\w)"
+    return re.search(pattern, _comparable(draft)) is not None
 
 
 def advise(draft: str, label: str, his_name: str | None) -> tuple[bool | None, tuple[str, ...]]:

@@ -10,13 +10,17 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import io
 import warnings
 from pathlib import Path
+from typing import BinaryIO
 
 import pandas as pd
 from sklearn.model_selection import train_test_split
 
-from ml.errors import DataError
+from ml.config import MAX_DATA_BYTES, MAX_STDIN_BYTES
+from ml.errors import DataError, InputError
+from ml.inputs import check_context, check_message
 
 COLUMNS = ("message", "context", "label")
 _MAX_LISTED = 5
@@ -28,18 +32,50 @@ def _rows(index: pd.Index) -> str:
     return shown + (f" and {len(index) - _MAX_LISTED} more" if len(index) > _MAX_LISTED else "")
 
 
+def read_limited(handle: BinaryIO, limit: int, what: str) -> str:
+    """At most ``limit`` bytes of UTF-8 text from ``handle``; more, or bytes that are not UTF-8, is a DataError.
+
+    Reading one byte past the limit is how an endless source (``/dev/zero``) is
+    refused without being read to the end.
+    """
+    data = handle.read(limit + 1)
+    if len(data) > limit:
+        raise DataError(f"{what} is over the {limit:,}-byte limit; split it into smaller files")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise DataError(f"{what}: not UTF-8 text ({exc.reason} at byte {exc.start + 1})") from None
+
+
+def read_message_lines(handle: BinaryIO, what: str = "standard input") -> list[str]:
+    """One message per non-empty line, for ``predict`` without a message argument."""
+    return [line for line in read_limited(handle, MAX_STDIN_BYTES, what).splitlines() if line.strip()]
+
+
+def _check_header(text: str, path: Path) -> None:
+    header = [name.strip() for name in next(csv.reader(io.StringIO(text)), [])]
+    repeated = sorted({name for name in header if header.count(name) > 1})
+    if repeated:
+        raise DataError(f"{path}: column(s) {', '.join(map(repr, repeated))} appear more than once in the header")
+
+
 def _read_csv(path: Path) -> pd.DataFrame:
     """Every cell as text, empty cells as "" (never NaN), or a DataError naming the file."""
     try:
+        with open(path, "rb") as handle:
+            text = read_limited(handle, MAX_DATA_BYTES, str(path))
+    except FileNotFoundError:
+        raise DataError(f"{path}: file not found") from None
+    except IsADirectoryError:
+        raise DataError(f"{path}: is a directory, not a CSV file") from None
+    try:
+        _check_header(text, path)
         with warnings.catch_warnings():
             # index_col=False stops pandas from silently turning extra leading fields into an
             # index (which shifts every column); the warning it gives instead becomes an error.
             warnings.simplefilter("error", pd.errors.ParserWarning)
-            frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8", index_col=False)
-    except FileNotFoundError:
-        raise DataError(f"{path}: file not found") from None
-    except UnicodeDecodeError as exc:
-        raise DataError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+            frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, index_col=False,
+                                skip_blank_lines=False)  # a blank line is a row: row numbers match the file
     except pd.errors.ParserWarning:
         raise DataError(f"{path}: malformed CSV (a row has more fields than the header; "
                         "quote fields that contain commas)") from None
@@ -91,9 +127,7 @@ def validate_examples(frame: pd.DataFrame, labels: tuple[str, ...] | None = None
         "context": frame["context"].fillna("").astype(str) if "context" in frame.columns else "",
         "label": frame["label"].fillna("").astype(str).str.strip(),
     })
-    empty = out.index[out["message"].str.strip() == ""]
-    if len(empty):
-        raise DataError(f"{source}: empty message in row(s) {_rows(empty)}")
+    _check_texts(out, source)
     no_label = out.index[out["label"] == ""]
     if len(no_label):
         raise DataError(f"{source}: empty label in row(s) {_rows(no_label)}")
@@ -106,6 +140,20 @@ def validate_examples(frame: pd.DataFrame, labels: tuple[str, ...] | None = None
                 f"allowed: {', '.join(labels)}"
             )
     return out
+
+
+def _check_texts(frame: pd.DataFrame, source: str) -> None:
+    """Hold every row to the rules ``interpret`` applies (length, valid text, not empty once cleaned)."""
+    problems = []
+    for row, (message, context) in enumerate(zip(frame["message"], frame["context"], strict=True), 1):
+        try:
+            check_message(message, row)
+            check_context(context, row)
+        except InputError as exc:
+            problems.append(str(exc))
+    if problems:
+        more = f" (and {len(problems) - 1} more row(s) with problems)" if len(problems) > 1 else ""
+        raise DataError(f"{source}: {problems[0]}{more}")
 
 
 def file_sha256(path: str | Path) -> str:

@@ -1,7 +1,9 @@
-"""Checks on a dataset's quality: duplicates, near-duplicates and its profile.
+"""Checks on a dataset's quality: duplicates, near-duplicates, trainability and its profile.
 
 The data tests assert on these, and ``python -m ml stats`` prints the profile
-that the data card quotes, so the card's numbers come from a command.
+that the data card quotes, so the card's numbers come from a command. Training
+calls :func:`check_trainable` before fitting anything, so bad data ends in a
+DataError naming rows or labels instead of a scikit-learn traceback.
 """
 
 from __future__ import annotations
@@ -13,6 +15,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from sklearn.feature_extraction.text import TfidfVectorizer
+
+from ml.config import MAX_HOLDOUT_FRACTION
+from ml.data import split_holdout
+from ml.errors import DataError
+from ml.records import LABEL_PATTERN
 
 NEAR_DUPLICATE_COSINE = 0.9
 MIN_WORDS_FOR_WORD_EDIT = 4  # "hey u" vs "hey you" is two different short texts, not a template
@@ -70,6 +77,74 @@ def near_duplicates(frame: pd.DataFrame, threshold: float = NEAR_DUPLICATE_COSIN
 # "miss" and its texting spellings (mis, misss, missin, missed, missya), the word a model
 # most easily turns into a label shortcut; its share per label is part of the profile.
 MISS_WORD = re.compile(r"\bmis{1,4}(?:e[sd]|ing|in|ya|u)?\b", re.IGNORECASE)
+
+
+def conflicting_labels(frame: pd.DataFrame) -> list[tuple[int, int]]:
+    """Pairs of 1-based rows holding the same message and context (by dedup key) under different labels."""
+    keys = frame["message"].map(dedup_key) + "\x00" + frame["context"].map(dedup_key)
+    first_row_per_label: dict[str, dict[str, int]] = {}
+    pairs = []
+    for row, (key, label) in enumerate(zip(keys, frame["label"], strict=True), 1):
+        seen = first_row_per_label.setdefault(key, {})
+        if label not in seen:
+            pairs.extend((earlier, row) for earlier in seen.values())
+            seen[label] = row
+    return pairs
+
+
+def check_holdout_fraction(fraction: float) -> float:
+    """A held-out share in (0, MAX_HOLDOUT_FRACTION]: enough rows to judge, and fewer than to learn from."""
+    if not 0 < fraction <= MAX_HOLDOUT_FRACTION:
+        raise DataError(f"--holdout must be in (0, {MAX_HOLDOUT_FRACTION:g}], got {fraction:g}")
+    return fraction
+
+
+def check_trainable(frame: pd.DataFrame, *, folds: int, holdout_fraction: float, seed: int,
+                    catalogue: tuple[str, ...] | None, allow_missing_labels: bool, source: str) -> None:
+    """Raise DataError when ``frame`` cannot honestly train a model, before anything is fitted.
+
+    ``holdout_fraction`` 0 means no held-out split. ``catalogue`` is the label set
+    the task promises; a dataset lacking some of its labels needs
+    ``allow_missing_labels``, so a model never knows fewer labels by accident.
+    """
+    if holdout_fraction:
+        check_holdout_fraction(holdout_fraction)
+    if folds < 2:
+        raise DataError(f"cross-validation needs at least 2 folds, got {folds}")
+    counts = frame["label"].value_counts()
+    unsavable = sorted(label for label in counts.index if not re.fullmatch(LABEL_PATTERN, label))
+    if unsavable:
+        raise DataError(f"{source}: label(s) {', '.join(map(repr, unsavable[:5]))} are over 100 characters or hold "
+                        "control characters; a model's metadata can't record them")
+    if len(counts) < 2:
+        raise DataError(f"{source}: need at least two labels to train, found {len(counts)} "
+                        f"({', '.join(counts.index)})")
+    missing = sorted(set(catalogue or ()) - set(counts.index))
+    if missing and not allow_missing_labels:
+        raise DataError(f"{source}: no rows for label(s) {', '.join(missing)} of the task; add rows, or pass "
+                        "--allow-missing-labels to train a model that cannot answer them")
+    conflicts = conflicting_labels(frame)
+    if conflicts:
+        shown = "; ".join(f"rows {a} ({frame['label'].iat[a - 1]}) and {b} ({frame['label'].iat[b - 1]})"
+                          for a, b in conflicts[:5])
+        raise DataError(f"{source}: the same message and context appear under different labels: {shown}"
+                        + (f" and {len(conflicts) - 5} more" if len(conflicts) > 5 else ""))
+    training_counts = counts
+    if holdout_fraction:
+        single = sorted(counts.index[counts < 2])
+        if single:
+            raise DataError(f"{source}: label(s) {', '.join(single)} have a single row; a held-out split needs "
+                            "at least two rows per label")
+        held_out_rows = int(np.ceil(len(frame) * holdout_fraction))
+        if held_out_rows < len(counts):
+            raise DataError(f"{source}: a {holdout_fraction:g} held-out split has {held_out_rows} rows for "
+                            f"{len(counts)} labels; add rows or raise --holdout")
+        training_counts = split_holdout(frame, holdout_fraction, seed)[0]["label"].value_counts()
+    short = training_counts[training_counts < folds].sort_index()
+    if len(short):
+        listed = ", ".join(f"{label} ({counts[label]} rows, {n} for training)" for label, n in short.items())
+        raise DataError(f"{source}: {folds}-fold cross-validation needs at least {folds} training rows per label; "
+                        f"too few for {listed}. Add rows, or lower --folds or --holdout")
 
 
 def profile(frame: pd.DataFrame) -> dict[str, Any]:

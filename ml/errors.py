@@ -15,6 +15,10 @@ class UnknownTaskError(MLError):
     """A task name that is not registered."""
 
 
+class TaskNameError(MLError, ValueError):
+    """A task name outside ``[a-z0-9_-]{1,40}``; task names become directory names."""
+
+
 class DataError(MLError):
     """A dataset file that cannot be read or breaks the label-guide format."""
 
@@ -35,6 +39,10 @@ class MessageTooLongError(InputError):
     """The message or context is over the documented size limit."""
 
 
+class InvalidTextError(InputError):
+    """Text that is not valid Unicode, e.g. a lone surrogate, which no file or JSON can hold."""
+
+
 class ModelFileError(MLError):
     """A model file that is missing, truncated, tampered with or unreadable."""
 
@@ -45,3 +53,19 @@ class ModelNotFoundError(ModelFileError):
 
 class IncompatibleModelError(ModelFileError):
     """A readable model that belongs to another task, format or library version."""
+
+
+class MetadataError(ModelFileError):
+    """Model metadata with a missing, mistyped, out-of-range or unknown field."""
+
+
+class UntrustedModelError(ModelFileError):
+    """A model file that holds types outside the allow-list; it is refused without being built."""
+
+
+class ModelBusyError(ModelFileError):
+    """Another process is saving a model for the same task and did not finish in time."""
+
+
+class QualityGateError(MLError):
+    """A newly trained model scored clearly worse than the current one; it was not made current."""

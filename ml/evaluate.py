@@ -11,7 +11,7 @@ from sklearn.metrics import accuracy_score, f1_score, precision_recall_fscore_su
 from sklearn.pipeline import Pipeline
 
 from ml.abstain import RejectRule, public_view
-from ml.pipeline import known_message_rows
+from ml.pipeline import known_feature_rows
 
 
 def classification_summary(y_true: Sequence[str], y_pred: Sequence[str], labels: Sequence[str]) -> dict[str, Any]:
@@ -39,9 +39,10 @@ def score_rows(pipeline: Pipeline, frame: pd.DataFrame, rule: RejectRule) -> tup
     The one scoring path behind ``interpret``, the held-out protocol and
     ``evaluate``, so a model is judged exactly as it answers.
     """
-    features = pipeline.named_steps["features"].transform(frame[["message", "context"]])
+    vectorizers = pipeline.named_steps["features"]
+    features = vectorizers.transform(frame[["message", "context"]])
     proba = pipeline.named_steps["clf"].predict_proba(features)
-    return features, proba, rule.reasons(proba, pipeline.classes_, known_message_rows(pipeline, features))
+    return features, proba, rule.reasons(proba, pipeline.classes_, known_feature_rows(vectorizers, features))
 
 
 def predictions_frame(frame: pd.DataFrame, proba: np.ndarray, classes: Sequence[str], rule: RejectRule,

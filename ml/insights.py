@@ -155,10 +155,7 @@ def fit_model(task: str | Task, settings: Settings | None = None, rule: RejectRu
     frame, task = task_data(task)
     settings = settings or default_settings(frame)
     rule = rule or RejectRule(red_flags=task.red_flags, no_cue_label=task.no_cue_label)
-    pipeline = fit(frame, settings, seed)
-    metadata = {"task": task.name, "labels": list(pipeline.classes_), "settings": settings.to_dict(),
-                "seed": seed, "reject_rule": rule.to_dict(), "created_at": "in memory"}
-    return Model(pipeline, metadata, task)
+    return Model(fit(frame, settings, seed), task, rule)
 
 
 def per_label_f1(scored: pd.DataFrame, labels: Sequence[str]) -> pd.DataFrame:

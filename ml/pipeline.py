@@ -6,7 +6,7 @@ the fitted pipeline is the whole recipe and prediction cannot drift from trainin
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
@@ -16,7 +16,10 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 
+from ml.records import Fields
 from ml.text import TOKEN_PATTERN, normalize_text
+
+MAX_NGRAM = 8  # longer n-grams than any search space holds; a saved value beyond it was edited in
 
 
 @dataclass(frozen=True)
@@ -37,10 +40,16 @@ class Settings:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, values: dict[str, Any]) -> Settings:
-        known = {f.name for f in fields(cls)}
-        cleaned = {k: tuple(v) if isinstance(v, list) else v for k, v in values.items() if k in known}
-        return cls(**cleaned)
+    def from_dict(cls, values: object, where: str = "settings") -> Settings:
+        """Settings read back from model metadata; raises MetadataError naming a bad or unknown field."""
+        record = Fields(values, where)
+        settings = cls(C=record.number("C", 0.0, 1e6, low_open=True),
+                       word_ngrams=record.int_pair("word_ngrams", 1, MAX_NGRAM),
+                       char_ngrams=record.int_pair("char_ngrams", 1, MAX_NGRAM),
+                       class_weight=record.choice("class_weight", (None, "balanced")),
+                       use_context=record.boolean("use_context"))
+        record.done()
+        return settings
 
     def describe(self) -> str:
         context = "on" if self.use_context else "off"
@@ -74,17 +83,29 @@ def build_pipeline(settings: Settings, seed: int) -> Pipeline:
     ])
 
 
-MESSAGE_BLOCKS = ("message_word", "message_char")
+def known_feature_rows(features: ColumnTransformer, matrix: Any) -> np.ndarray:
+    """Boolean per row of a transformed ``matrix``: does the message hold any feature the model knows?
 
-
-def known_message_rows(pipeline: Pipeline, features: sp.spmatrix) -> np.ndarray:
-    """True for rows whose message has at least one word or character n-gram in the vocabulary.
-
-    A message with none (Hebrew text to an English model, a lone emoji the data
-    never used) is scored from the intercept and the context alone, so its
-    answer must not be shown as confident.
+    A message in a script the training data never used (Hebrew, Greek) has no
+    message feature at all; its probabilities then come from the intercepts
+    and the context alone, so it must not be answered as if the model read it.
     """
-    blocks = pipeline.named_steps["features"].output_indices_
-    columns = np.concatenate([np.arange(blocks[name].start, blocks[name].stop) for name in MESSAGE_BLOCKS
-                              if name in blocks])
-    return np.asarray(sp.csr_matrix(features)[:, columns].getnnz(axis=1) > 0)
+    columns = np.zeros(matrix.shape[1], dtype=bool)
+    for name, block in features.output_indices_.items():
+        if name.startswith("message_"):
+            columns[block] = True
+    return np.asarray((sp.csr_matrix(matrix)[:, columns] != 0).sum(axis=1)).ravel() > 0
+
+
+def settings_of(pipeline: Pipeline) -> Settings:
+    """The settings a fitted pipeline was built with: the inverse of :func:`build_pipeline`.
+
+    Loading compares them with the metadata's, so a record that misdescribes its
+    model (and would mislead a held-out re-run) is refused. Raises KeyError or
+    AttributeError for a pipeline of another shape.
+    """
+    vectorizers = {name: vectorizer for name, vectorizer, _ in pipeline.named_steps["features"].transformers}
+    clf = pipeline.named_steps["clf"]
+    return Settings(C=float(clf.C), word_ngrams=tuple(vectorizers["message_word"].ngram_range),
+                    char_ngrams=tuple(vectorizers["message_char"].ngram_range), class_weight=clf.class_weight,
+                    use_context="context" in vectorizers)

@@ -8,7 +8,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,14 +18,15 @@ import pandas as pd
 from sklearn.pipeline import Pipeline
 
 from ml.abstain import NO_SCENARIO_CUE, RejectRule, public_view
-from ml.artifacts import load_artifacts, read_metadata
+from ml.artifacts import read_metadata, read_version
 from ml.catalog import GENUINE_SIGNS, UNSURE_EXPLANATIONS
-from ml.config import MAX_CONTEXT_CHARS, MAX_MESSAGE_CHARS
-from ml.errors import EmptyMessageError, InputError, MessageTooLongError, MessageTypeError
+from ml.errors import IncompatibleModelError, InputError, MessageTypeError
 from ml.evaluate import score_rows
 from ml.explain import Evidence, Explainer
-from ml.tasks import TASKS, Task, custom_task
-from ml.text import strip_control_characters
+from ml.inputs import check_context, check_evidence_terms, check_his_name, check_message
+from ml.metadata import ModelMetadata
+from ml.store import locate
+from ml.tasks import Task, task_of_model
 
 
 @dataclass(frozen=True)
@@ -80,43 +81,26 @@ def _reading(reading: tuple[str, float] | None) -> dict[str, Any] | None:
     return None if reading is None else {"label": reading[0], "probability": round(reading[1], 4)}
 
 
-def _check_text(value: object, what: str, limit: int, index: int | None) -> str:
-    where = f"{what} #{index}" if index is not None else what
-    if value is None or not isinstance(value, str):
-        raise MessageTypeError(f"{where} must be a string, got {type(value).__name__}")
-    if len(value) > limit:
-        raise MessageTooLongError(f"{where} has {len(value):,} characters; the limit is {limit:,}")
-    return value
-
-
-def check_message(message: object, index: int | None = None) -> str:
-    """Validate one message; raises a specific InputError subclass."""
-    message = _check_text(message, "message", MAX_MESSAGE_CHARS, index)
-    if not strip_control_characters(message).strip():
-        where = f"message #{index}" if index is not None else "message"
-        raise EmptyMessageError(f"{where} is empty (only whitespace or control characters)")
-    return message
-
-
-def check_context(context: object, index: int | None = None) -> str:
-    """Validate one context; None means no context."""
-    return "" if context is None else _check_text(context, "context", MAX_CONTEXT_CHARS, index)
-
-
 class Model:
-    """A loaded, validated model for one task. Build it with :func:`load_model`."""
+    """A loaded, validated model for one task. Build it with :func:`load_model`.
 
-    def __init__(self, pipeline: Pipeline, metadata: dict[str, Any], task: Task) -> None:
+    ``metadata`` and ``version`` are None for a model fitted in memory (notebooks).
+    """
+
+    def __init__(self, pipeline: Pipeline, task: Task, reject_rule: RejectRule,
+                 metadata: ModelMetadata | None = None, version: str | None = None) -> None:
         self.pipeline = pipeline
-        self.metadata = metadata
         self.task = task
-        self.reject_rule = RejectRule.from_dict(metadata["reject_rule"])
+        self.reject_rule = reject_rule
+        self.metadata = metadata
+        self.version = version
         self.classes: tuple[str, ...] = tuple(pipeline.classes_)  # what the pipeline learned, internal class too
-        self.labels: tuple[str, ...] = tuple(c for c in self.classes if c != self.reject_rule.no_cue_label)
+        self.labels: tuple[str, ...] = tuple(c for c in self.classes if c != reject_rule.no_cue_label)
         self._explainer = Explainer(pipeline)
 
     def __repr__(self) -> str:
-        return f"Model(task={self.task.name!r}, labels={len(self.labels)}, created={self.metadata.get('created_at')})"
+        created = self.metadata.created_at if self.metadata else "in memory"
+        return f"Model(task={self.task.name!r}, labels={len(self.labels)}, version={self.version}, created={created})"
 
     def interpret(self, message: str, context: str | None = None, *, his_name: str | None = None,
                   evidence_terms: int = 6) -> Interpretation:
@@ -129,7 +113,9 @@ class Model:
         """Interpret a batch with one vectorised pass.
 
         ``messages`` may be a DataFrame with a ``message`` column (and optional
-        ``context``). Bad input raises InputError naming the item's position.
+        ``context``). Bad input raises InputError naming the item's 1-based row.
+        A message with no word or character n-gram the model knows (say, in a
+        script it never saw) is always unsure: its probabilities are only priors.
         """
         if isinstance(messages, pd.DataFrame):
             if "message" not in messages.columns:
@@ -137,18 +123,18 @@ class Model:
             if contexts is None and "context" in messages.columns:
                 contexts = messages["context"].fillna("").tolist()
             messages = messages["message"].tolist()
-        elif isinstance(messages, str):
-            raise MessageTypeError("interpret_many takes a list of messages; use interpret for one message")
-        messages = list(messages)
-        contexts = [None] * len(messages) if contexts is None else list(contexts)
+        messages = _as_list(messages, "messages")
+        contexts = [None] * len(messages) if contexts is None else _as_list(contexts, "contexts")
         if len(contexts) != len(messages):
             raise InputError(f"got {len(messages)} messages but {len(contexts)} contexts")
+        his_name = check_his_name(his_name)
+        evidence_terms = check_evidence_terms(evidence_terms)
         if not messages:
             return []
         single = len(messages) == 1
         frame = pd.DataFrame({
-            "message": [check_message(m, None if single else i) for i, m in enumerate(messages)],
-            "context": [check_context(c, None if single else i) for i, c in enumerate(contexts)],
+            "message": [check_message(m, None if single else i) for i, m in enumerate(messages, 1)],
+            "context": [check_context(c, None if single else i) for i, c in enumerate(contexts, 1)],
         })
         features, proba, reasons = self.score(frame)
         public = public_view(proba, self.classes, self.reject_rule.no_cue_label).proba
@@ -188,27 +174,43 @@ class Model:
                      if (info := self.task.catalog.get(label)) is not None and info.tone == tone), None)
 
 
-def resolve_model_dir(task_or_path: str | Path) -> tuple[Path, str | None]:
-    """A registered task name maps to models/<task>; anything else is a directory path."""
-    if isinstance(task_or_path, str) and task_or_path in TASKS:
-        return TASKS[task_or_path].model_dir, task_or_path
-    return Path(task_or_path), None
+def _as_list(values: object, what: str) -> list[Any]:
+    """A batch as a list; one string, None, a mapping or a non-iterable is a MessageTypeError."""
+    if isinstance(values, str):
+        raise MessageTypeError(f"interpret_many takes a list of {what}; use interpret for one message")
+    if values is None or isinstance(values, Mapping) or not isinstance(values, Iterable):
+        raise MessageTypeError(f"interpret_many takes a list of {what}, got {type(values).__name__}")
+    return list(values)
+
+
+def _checked_task(metadata: ModelMetadata, expected_task: str | None, directory: Path) -> Task:
+    if expected_task is not None and metadata.task != expected_task:
+        raise IncompatibleModelError(f"{directory} holds a {metadata.task!r} model, not {expected_task!r}; "
+                                     f"retrain with: python -m ml train --task {expected_task}")
+    try:
+        return task_of_model(metadata.task, metadata.labels)
+    except IncompatibleModelError as exc:
+        raise IncompatibleModelError(f"{directory}: {exc}; retrain it") from None
 
 
 def load_model(task_or_path: str | Path = "meaning") -> Model:
-    """Load ``models/<task>/`` for a task name, or a model directory by path.
+    """Load a model: by task name (``models/<task>``, custom tasks included), by a task's
+    model directory (its current version), or by one version directory someone shared.
 
-    Raises ModelNotFoundError, ModelFileError or IncompatibleModelError with
-    the file and the fix (retrain) in the message.
+    Every way goes through the same checks: checksums, typed metadata, and a
+    skops load that refuses types outside the allow-list, so loading never runs
+    code from the files. Raises ModelNotFoundError, ModelFileError or one of its
+    subclasses, with the file and the fix in the message.
     """
-    directory, task_name = resolve_model_dir(task_or_path)
-    pipeline, meta = load_artifacts(directory, task_name)
-    name = meta["task"]
-    task = TASKS[name] if name in TASKS else custom_task(name, tuple(meta["labels"]))
-    return Model(pipeline, meta, task)
+    location = locate(task_or_path)
+    pipeline, metadata = read_version(location.directory)
+    task = _checked_task(metadata, location.task, location.directory)
+    return Model(pipeline, task, metadata.reject_rule, metadata, location.version)
 
 
-def model_metadata(task_or_path: str | Path) -> dict[str, Any]:
-    """The checked metadata of a saved model, without unpickling it."""
-    directory, task_name = resolve_model_dir(task_or_path)
-    return read_metadata(directory, task_name)
+def model_metadata(task_or_path: str | Path) -> ModelMetadata:
+    """The checked metadata of a saved model, without loading the model itself."""
+    location = locate(task_or_path)
+    metadata = read_metadata(location.directory)
+    _checked_task(metadata, location.task, location.directory)
+    return metadata

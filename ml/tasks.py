@@ -6,6 +6,7 @@ All other modules take a :class:`Task` and stay task-agnostic, so a new task
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -14,7 +15,10 @@ from types import MappingProxyType
 from ml.catalog import COACH, MEANING, LabelInfo
 from ml.coach import advise
 from ml.config import DATA_DIR, MODELS_DIR
-from ml.errors import UnknownTaskError
+from ml.errors import IncompatibleModelError, TaskNameError, UnknownTaskError
+
+# Task names become directory names under models/, so they may not hold "/", "." or spaces.
+TASK_NAME_PATTERN = r"[a-z0-9_-]{1,40}"
 
 # The meaning task's internal class: he says he misses her, but nothing in the message or
 # context points to one scenario. It is learned like a label but never reported as one:
@@ -101,8 +105,16 @@ TASKS: Mapping[str, Task] = MappingProxyType({
 })
 
 
+def check_task_name(name: object) -> str:
+    """``name`` if it is a valid task name; raises TaskNameError otherwise (``--task ../../x``)."""
+    if not isinstance(name, str) or not re.fullmatch(TASK_NAME_PATTERN, name):
+        raise TaskNameError(f"invalid task name {name!r}: use 1 to 40 of a-z, 0-9, _ and -")
+    return name
+
+
 def get_task(name: str) -> Task:
-    """The registered task called ``name``; raises UnknownTaskError otherwise."""
+    """The registered task called ``name``; raises TaskNameError or UnknownTaskError otherwise."""
+    check_task_name(name)
     try:
         return TASKS[name]
     except KeyError:
@@ -114,4 +126,21 @@ def get_task(name: str) -> Task:
 
 def custom_task(name: str, labels: tuple[str, ...] | None = None) -> Task:
     """A task for an outside dataset: no catalogue, labels from the data or a model."""
-    return Task(name=name, labels=labels)
+    return Task(name=check_task_name(name), labels=labels)
+
+
+def task_of_model(name: str, labels: tuple[str, ...]) -> Task:
+    """The task a saved model answers for, given the task name and labels in its metadata.
+
+    A registered task's model may know fewer labels than the catalogue (trained with
+    --allow-missing-labels) but never one outside it: a coach model relabelled "meaning"
+    is refused here.
+    """
+    if name not in TASKS:
+        return custom_task(name, labels)
+    task = TASKS[name]
+    unknown = sorted(set(labels) - set(task.trained_labels or ()))
+    if unknown:
+        raise IncompatibleModelError(f"the model says it is a {name} model, but its labels {', '.join(unknown)} "
+                                     f"are not {name} labels")
+    return task.with_labels(tuple(label for label in labels if label != task.no_cue_label))

@@ -3,7 +3,7 @@
 The functions here are referenced by the fitted vectorizers inside the saved
 pipeline, so the exact same cleaning runs at training and at prediction time.
 Changing them changes what a saved model sees: bump ``FORMAT_VERSION`` in
-:mod:`ml.artifacts` when you do.
+:mod:`ml.metadata` when you do.
 """
 
 from __future__ import annotations
@@ -22,18 +22,24 @@ _APOSTROPHES = str.maketrans({"\u2019": "", "\u2018": "", "'": "", "`": ""})
 _KEEP_FORMAT_CHARS = {"\u200d"}  # zero-width joiner glues multi-part emoji together
 
 
+def _cleaned(ch: str) -> str:
+    category = unicodedata.category(ch)
+    if category == "Cc":
+        return " "  # tabs, newlines and stray control bytes separate words
+    if category == "Cf" and ch not in _KEEP_FORMAT_CHARS:
+        return ""  # zero-width and other invisible format characters sit inside words: "mi\u200bss" is "miss"
+    return ch
+
+
 def strip_control_characters(text: str) -> str:
-    """Replace control and invisible format characters with spaces.
+    """Turn control characters into spaces and drop invisible format characters.
 
     Pasted texts carry zero-width spaces, byte-order marks and stray control
-    bytes; they must neither crash the model nor split features unpredictably.
+    bytes; they must neither crash the model nor split a word in two.
     """
     if text.isascii() and text.isprintable():
         return text  # fast path with the same result: printable ASCII has no Cc or Cf character
-    return "".join(
-        " " if unicodedata.category(ch) in ("Cc", "Cf") and ch not in _KEEP_FORMAT_CHARS else ch
-        for ch in text
-    )
+    return "".join(_cleaned(ch) for ch in text)
 
 
 def normalize_text(text: str) -> str:

@@ -162,7 +162,7 @@ def train(frame: pd.DataFrame, *, space: Mapping[str, Iterable[Any]] = SEARCH_SP
                "macro_f1_std": found.cv_macro_f1_std, "candidates": list(found.table)},
         "reject_rule": {**rule.to_dict(), "min_coverage": min_coverage,
                         "out_of_fold": tradeoff(rule, proba, np.searchsorted(labels, truth), labels).to_dict(),
-                        "red_flag_out_of_fold": red_flag_precision(rule, proba, labels, truth).to_dict(),
+                        "red_flags_out_of_fold": red_flag_precision(rule, proba, labels, truth),
                         "answers_out_of_fold": evaluation_summary(scored, public, out_of_scope_label,
                                                                   rule.red_flags)["answers_by_label"]},
     }

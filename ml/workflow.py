@@ -5,10 +5,9 @@ The CLI, the notebooks and the tests call these, so each job exists once.
 
 from __future__ import annotations
 
-import platform
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -16,21 +15,22 @@ import numpy as np
 import pandas as pd
 from sklearn.pipeline import Pipeline
 
-import ml
-from ml.abstain import RejectRule, tradeoff
-from ml.artifacts import save_artifacts
-from ml.config import CV_FOLDS, HOLDOUT_FRACTION, PROJECT_ROOT, SEED
+from ml.abstain import RejectRule, RejectTradeoff, tradeoff
+from ml.config import CV_FOLDS, HOLDOUT_FRACTION, MIN_COVERAGE, PROJECT_ROOT, SEED
 from ml.data import file_sha256, read_examples
-from ml.errors import DataError, ModelFileError
+from ml.datacheck import check_trainable
+from ml.errors import DataError, ModelFileError, QualityGateError
 from ml.evaluate import evaluation_summary, predictions_frame
-from ml.pipeline import Settings
+from ml.metadata import CrossValidation, DataFile, DataRecord, HoldoutScore, ModelMetadata, TrainingConfig
 from ml.predict import Model
+from ml.quality import gate_refusal
+from ml.store import ModelStore, StepHook, no_step
 from ml.tasks import Task
-from ml.train import SEARCH_SPACE, Progress, features_frame, holdout_scores, silent, train
+from ml.train import SEARCH_SPACE, Progress, TrainResult, features_frame, holdout_scores, silent, train
 
 
 def portable_path(path: Path) -> str:
-    """The path relative to the project when inside it, so metadata reads the same on every clone."""
+    """The path relative to the project when inside it, for messages that read the same on every clone."""
     try:
         return str(path.resolve().relative_to(PROJECT_ROOT))
     except ValueError:
@@ -38,19 +38,17 @@ def portable_path(path: Path) -> str:
 
 
 def load_task_data(task: Task, data_path: str | Path | None = None) -> tuple[pd.DataFrame, tuple[Path, ...], Task]:
-    """Read a task's training files (its defaults, or the one ``data_path``), one frame.
+    """Read a task's training files (its defaults, or the one ``data_path``) as one frame.
 
     Fixes the label set of a custom task. Rows keep their file's order, files
-    their task order, so seeded splits are stable.
+    their task's order, so seeded splits are stable.
     """
     paths = (Path(data_path),) if data_path is not None else task.data_files
     if not paths:
-        raise DataError(f"task {task.name!r} has no default data file; pass --data FILE")
+        raise DataError(f"task {task.name!r} has no data file of its own; pass --data FILE")
     frame = pd.concat([read_examples(path, task.trained_labels) for path in paths], ignore_index=True)
     if task.labels is None:
         task = task.with_labels(tuple(sorted(frame["label"].unique())))
-    if len(task.labels) < 2:
-        raise DataError(f"{paths[0]}: need at least two labels to train, found {len(task.labels)}")
     return frame, paths, task
 
 
@@ -64,35 +62,66 @@ def _check_reloaded(original: Pipeline, probe: pd.DataFrame):
     return check
 
 
+@dataclass(frozen=True)
+class TrainedModel:
+    """What ``train_task`` saved: where, as which version, and its record."""
+
+    directory: Path
+    version: str
+    metadata: ModelMetadata
+
+
+def _describe(task: Task, result: TrainResult, paths: tuple[Path, ...], rows: int, *, seed: int, folds: int,
+              holdout_fraction: float, min_coverage: float) -> ModelMetadata:
+    summary = result.summary
+    holdout = summary.get("holdout")
+    return ModelMetadata.describe_new(
+        task=task.name, labels=tuple(result.pipeline.classes_),
+        config=TrainingConfig(seed=seed, cv_folds=folds, holdout_fraction=holdout_fraction,
+                              min_coverage=min_coverage, settings=result.settings),
+        data=DataRecord(files=tuple(DataFile(path.name, file_sha256(path)) for path in paths), rows=rows),
+        cv=CrossValidation(rows=summary["cv"]["rows"], macro_f1_mean=summary["cv"]["macro_f1_mean"],
+                           macro_f1_std=summary["cv"]["macro_f1_std"]),
+        holdout=HoldoutScore(rows=holdout["rows"], accuracy=holdout["accuracy"], macro_f1=holdout["macro_f1"])
+        if holdout else None,
+        reject_rule=result.reject_rule,
+        reject_out_of_fold=RejectTradeoff(**summary["reject_rule"]["out_of_fold"]),
+        red_flags_out_of_fold=summary["reject_rule"]["red_flags_out_of_fold"],
+    )
+
+
 def train_task(task: Task, data_path: str | Path | None = None, out_dir: str | Path | None = None, *,
                space: Mapping[str, Iterable[Any]] = SEARCH_SPACE, seed: int = SEED, folds: int = CV_FOLDS,
-               holdout_fraction: float = HOLDOUT_FRACTION, progress: Progress = silent) -> tuple[Path, dict[str, Any]]:
-    """Read, validate, train (CV search, unsure rule, held-out score) and save atomically.
+               holdout_fraction: float = HOLDOUT_FRACTION, min_coverage: float = MIN_COVERAGE,
+               allow_missing_labels: bool = False, force: bool = False, progress: Progress = silent,
+               on_step: StepHook = no_step) -> TrainedModel:
+    """Read and check the data, train (CV search, unsure rule, held-out score), save a version.
 
-    Returns the model directory and the metadata written beside the model.
+    The new version becomes current only if it passes the quality gate
+    (:mod:`ml.quality`) or ``force`` is set; otherwise it is kept as a
+    non-current version and QualityGateError says why and how to use it anyway.
+    ``holdout_fraction`` 0 skips the held-out score (quick fits in tests and
+    benchmarks); such a model cannot replace one that has a score, unless forced.
     """
     frame, paths, task = load_task_data(task, data_path)
-    base_rule = RejectRule(red_flags=task.red_flags, no_cue_label=task.no_cue_label)
+    check_trainable(frame, folds=folds, holdout_fraction=holdout_fraction, seed=seed, catalogue=task.labels,
+                    allow_missing_labels=allow_missing_labels, source=", ".join(map(str, paths)))
     result = train(frame, space=space, seed=seed, folds=folds, holdout_fraction=holdout_fraction,
-                   base_rule=base_rule, out_of_scope_label=task.out_of_scope_label, progress=progress)
-    metadata = {
-        "task": task.name,
-        "ml_version": ml.__version__,
-        "python_version": platform.python_version(),
-        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "labels": list(result.pipeline.classes_),
-        "settings": result.settings.to_dict(),
-        "seed": seed,
-        "reject_rule": result.summary["reject_rule"],
-        "data": {"files": [{"path": portable_path(path), "sha256": file_sha256(path)} for path in paths],
-                 "rows": len(frame)},
-        "cv": result.summary["cv"],
-        "holdout": result.summary.get("holdout"),
-    }
+                   min_coverage=min_coverage, base_rule=RejectRule(red_flags=task.red_flags,
+                                                                  no_cue_label=task.no_cue_label),
+                   out_of_scope_label=task.out_of_scope_label, progress=progress)
+    metadata = _describe(task, result, paths, len(frame), seed=seed, folds=folds,
+                         holdout_fraction=holdout_fraction, min_coverage=min_coverage)
     directory = Path(out_dir) if out_dir is not None else task.model_dir
-    save_artifacts(result.pipeline, metadata, directory,
-                   check=_check_reloaded(result.pipeline, features_frame(frame.head(25))))
-    return directory, metadata
+    outcome = ModelStore(directory).save(
+        result.pipeline, metadata, check=_check_reloaded(result.pipeline, features_frame(frame.head(25))),
+        accept=None if force else partial(gate_refusal, metadata), on_step=on_step)
+    if not outcome.made_current:
+        raise QualityGateError(
+            f"the new {task.name} model was not made current: {outcome.refusal}. It is kept as version "
+            f"{outcome.version}; make it current anyway with: python -m ml models rollback --task {task.name} "
+            f"--to {outcome.version} (or train again with --force)")
+    return TrainedModel(directory, outcome.version, metadata)
 
 
 @dataclass(frozen=True)
@@ -120,20 +149,24 @@ def evaluate_saved(model: Model, data_path: str | Path) -> EvaluationResult:
 
 
 def evaluate_holdout(model: Model) -> EvaluationResult:
-    """Re-run the held-out protocol with the saved model's settings.
+    """Re-run the held-out protocol with the saved model's settings, on the task's own data file.
 
     The saved model has seen every row, so scoring it on its own data would be
     dishonest; instead this refits the same settings on the seeded training
-    part and scores the held-out part it never saw. The data are the task's own
-    files: nothing read from the metadata is used as a path.
+    part and scores the held-out part it never saw. The data files are the
+    task's, never paths read from the model's metadata; if they changed since
+    training, the description says so.
     """
-    meta = model.metadata
+    if model.metadata is None:
+        raise DataError("a model fitted in memory has no training record to re-run")
+    config = model.metadata.config
     frame, paths, task = load_task_data(model.task)
-    fraction = (meta.get("holdout") or {}).get("fraction", HOLDOUT_FRACTION)
-    summary, scored = holdout_scores(frame, Settings.from_dict(meta["settings"]), model.reject_rule,
-                                     seed=meta.get("seed", SEED), fraction=fraction,
+    fraction = config.holdout_fraction or HOLDOUT_FRACTION
+    summary, scored = holdout_scores(frame, config.settings, model.reject_rule, seed=config.seed, fraction=fraction,
                                      out_of_scope_label=task.out_of_scope_label)
+    recorded = [f.sha256 for f in model.metadata.data.files]
+    changed = "" if [file_sha256(path) for path in paths] == recorded else " (the data changed since training)"
     files = ", ".join(portable_path(path) for path in paths)
     return EvaluationResult(summary, scored, model.labels,
-                            f"held-out {fraction:.0%} of {files} (seed {meta.get('seed', SEED)}), "
+                            f"held-out {fraction:.0%} of {files}{changed} (seed {config.seed}), "
                             "model refit on the rest with the saved settings")

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from ml.cli import main
+from ml.predict import model_metadata
 
 
 def run(capsys, *argv: str) -> tuple[int, str, str]:
@@ -19,10 +20,10 @@ def run(capsys, *argv: str) -> tuple[int, str, str]:
 
 def test_train_on_any_csv_with_labels_from_data(capsys, tiny_csv: Path, tmp_path: Path) -> None:
     code, out, err = run(capsys, "train", "--data", str(tiny_csv), "--labels-from-data", "--task", "tiny",
-                         "--out", str(tmp_path / "m"), "--quick", "--holdout", "0")
+                         "--out", str(tmp_path / "m"), "--quick", "--folds", "3")
     assert code == 0, err
-    assert "CV macro-F1" in out and "[ 1/1]" in err  # progress goes to stderr
-    assert json.loads((tmp_path / "m" / "model.json").read_text())["labels"] == ["hang", "other", "silence"]
+    assert "CV macro-F1" in out and "held-out" in out and "[ 1/1]" in err  # progress goes to stderr
+    assert model_metadata(tmp_path / "m").labels == ("hang", "other", "silence")
 
 
 def test_predict_json(capsys, tiny_model_dir: Path) -> None:
@@ -50,7 +51,7 @@ def test_predict_csv_in_csv_out(capsys, tiny_model_dir: Path, tmp_path: Path) ->
 def test_predict_reads_stdin_lines(capsys, tiny_model_dir: Path, monkeypatch) -> None:
     import io
 
-    monkeypatch.setattr(sys, "stdin", io.StringIO("dinner friday?\n\nremember me?\n"))
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"dinner friday?\n\nremember me?\n")))
     code, out, _ = run(capsys, "predict", "--model", str(tiny_model_dir), "--json")
     assert code == 0 and len(out.strip().splitlines()) == 2
 

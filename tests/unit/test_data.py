@@ -31,7 +31,7 @@ def test_context_column_is_optional_and_extra_columns_are_ignored(tmp_path: Path
 
 @pytest.mark.parametrize(("content", "fragment"), [
     ("message,context\nhi,\n", "missing column(s) label"),
-    ("message,context,label\n   ,,a\n", "empty message in row(s) 1"),
+    ("message,context,label\n   ,,a\n", "message in row 1 is empty once cleaned"),
     ("message,context,label\nhi,,a\nyo,,\n", "empty label in row(s) 2"),
     ("message,context,label\nhi,,a\nyo,,zzz\n", "unknown label(s) 'zzz' in row(s) 2"),
     ("message,context,label\nhi,,a,extra,fields\n", "malformed CSV"),

@@ -1,10 +1,14 @@
 """The pipeline on a tiny set: it learns, it is reproducible, and the search is honest."""
 
+import json
+import re
+
 import numpy as np
+import pandas as pd
 import pytest
 
-from ml.errors import DataError
-from ml.pipeline import Settings
+from ml.errors import DataError, MetadataError
+from ml.pipeline import Settings, build_pipeline, known_feature_rows
 from ml.train import features_frame, fit, search, train
 from tests.conftest import ONE_CANDIDATE
 
@@ -48,4 +52,32 @@ def test_too_few_rows_for_cross_validation(tiny_frame) -> None:
 
 def test_settings_round_trip_through_json_shapes() -> None:
     settings = Settings(C=3.0, word_ngrams=(1, 1))
-    assert Settings.from_dict({**settings.to_dict(), "word_ngrams": [1, 1], "unknown": 1}) == settings
+    assert Settings.from_dict(json.loads(json.dumps(settings.to_dict()))) == settings
+
+
+@pytest.mark.parametrize(("change", "fragment"), [
+    ({"unknown": 1}, "unknown field"),
+    ({"C": -1}, "settings.C must be in"),
+    ({"word_ngrams": [3, 1]}, "settings.word_ngrams must be a pair"),
+    ({"class_weight": "heavy"}, "settings.class_weight must be one of"),
+    ({"use_context": "yes"}, "settings.use_context must be true or false"),
+])
+def test_settings_from_saved_metadata_are_checked(change: dict, fragment: str) -> None:
+    with pytest.raises(MetadataError, match=re.escape(fragment)):
+        Settings.from_dict({**Settings().to_dict(), **change})
+
+
+def test_known_feature_rows_flags_messages_in_an_unseen_script(tiny_frame) -> None:
+    pipeline = fit(tiny_frame, Settings())
+    frame = pd.DataFrame({"message": ["dinner friday?", "אני מתגעגע אליך", "σου λείπω"],
+                          "context": ["", "he ghosted me", ""]})
+    features = pipeline.named_steps["features"]
+    assert known_feature_rows(features, features.transform(frame)).tolist() == [True, False, False]
+
+
+def test_known_feature_rows_ignores_the_context_block() -> None:
+    frame = pd.DataFrame({"message": ["aa bb", "aa dd"], "context": ["ghosted", "ghosted"], "label": ["x", "y"]})
+    pipeline = build_pipeline(Settings(char_ngrams=(2, 2)), seed=0).fit(frame[["message", "context"]], frame["label"])
+    features = pipeline.named_steps["features"]
+    probe = pd.DataFrame({"message": ["zz"], "context": ["ghosted"]})
+    assert known_feature_rows(features, features.transform(probe)).tolist() == [False]

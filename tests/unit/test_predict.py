@@ -54,7 +54,7 @@ def test_batch_equals_single_and_accepts_a_dataframe(tiny_model) -> None:
 
 
 def test_batch_errors_name_the_item(tiny_model) -> None:
-    with pytest.raises(EmptyMessageError, match="message #1"):
+    with pytest.raises(EmptyMessageError, match="message in row 2"):  # 1-based, as in data files
         tiny_model.interpret_many(["fine", "  "])
     with pytest.raises(InputError, match="2 messages but 1 contexts"):
         tiny_model.interpret_many(["a", "b"], ["c"])

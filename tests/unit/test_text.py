@@ -10,7 +10,8 @@ from ml.text import normalize_text, strip_control_characters
     ("don\u2019t", "dont"),
     ("see https://example.com/x?y=1 now", "see url now"),
     ("ｍｉｓｓ ｕ", "miss u"),               # full-width letters fold to ASCII
-    ("hey\u200bthere\x00!", "hey there !"),  # zero-width space and NUL become spaces
+    ("hey\x00there!", "hey there!"),         # a control character separates words
+    ("mi\u200bss you\ufeff", "miss you"),   # zero-width characters inside a word vanish
     ("  \t\n ", ""),
 ])
 def test_normalize_text(raw: str, expected: str) -> None:
