@@ -5,19 +5,30 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+DEV := $(VENV)/.dev-stamp
+SERVE := $(VENV)/.serve-stamp
 
-.PHONY: demo test install train evaluate notebooks benchmark benchmark-clinc150 clean help
+.PHONY: demo test install train serve evaluate notebooks benchmark benchmark-serve benchmark-clinc150 clean help
 
 help:
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
 
+# The package alone (enough for demo and train); the dev and serve extras on top, only where needed.
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e .
+	@touch $@
+
+$(DEV): $(STAMP)
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	@touch $@
 
-install: $(STAMP) ## create .venv and install the package with dev tools
+$(SERVE): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e ".[serve]"
+	@touch $@
+
+install: $(DEV) ## create .venv and install the package with dev tools
 
 models/meaning/model.joblib: data/meaning.csv | $(STAMP)
 	$(BIN)/python -m ml train --task meaning
@@ -30,18 +41,24 @@ train: models/meaning/model.joblib models/coach/model.joblib ## train both defau
 demo: models/meaning/model.joblib ## interpret an example message (trains first if needed)
 	$(BIN)/python -m ml predict --task meaning "hey stranger, miss you" --context "he ghosted me in May"
 
-test: $(STAMP) ## lint, then run the whole test suite
+serve: train $(SERVE) ## the web page and HTTP API on http://127.0.0.1:8000 (trains models if missing)
+	$(BIN)/python -m ml serve
+
+test: $(DEV) ## lint, then run the whole test suite
 	$(BIN)/ruff check ml tests benchmarks
 	$(BIN)/python -m pytest
 
 evaluate: models/meaning/model.joblib ## held-out report for the meaning model
 	$(BIN)/python -m ml evaluate --task meaning --report-dir reports/meaning
 
-notebooks: $(STAMP) ## re-run the notebooks and save their outputs (they train what they need)
+notebooks: $(DEV) ## re-run the notebooks and save their outputs (they train what they need)
 	$(BIN)/python -m ml.notebooks notebooks/*.ipynb
 
 benchmark: models/meaning/model.joblib ## latency/throughput of the meaning model
 	$(BIN)/python benchmarks/latency.py
+
+benchmark-serve: train $(DEV) ## load test of the HTTP API on 127.0.0.1 (bounded; about a minute)
+	$(BIN)/python benchmarks/serve_load.py
 
 benchmark-clinc150: $(STAMP) ## CLINC150 vs the paper and fastText (about 10 minutes)
 	$(BIN)/python -m pip install --quiet -e ".[benchmark]"

@@ -1,4 +1,4 @@
-"""Command line: ``python -m ml train | evaluate | predict | stats`` (also installed as ``ml``).
+"""Command line: ``python -m ml train | evaluate | predict | stats | serve`` (also installed as ``ml``).
 
 Handlers import the heavy modules lazily so ``--help`` is instant. Every
 MLError becomes one ``error: ...`` line on stderr and exit code 2.
@@ -164,6 +164,19 @@ def cmd_stats(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    try:
+        import uvicorn
+
+        from ml.serve import create_app
+    except ModuleNotFoundError as exc:
+        from ml.errors import MLError
+
+        raise MLError(f"serve needs the serve extra ({exc.name} is missing): pip install -e '.[serve]'") from None
+    uvicorn.run(create_app(), host=args.host, port=args.port)
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ml", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -202,6 +215,11 @@ def build_parser() -> argparse.ArgumentParser:
     stats.add_argument("--data", type=Path, help="label-guide CSV (default: the task's data/ file)")
     stats.add_argument("--labels-from-data", action="store_true", help="take the label set from --data")
     stats.set_defaults(handler=cmd_stats)
+
+    serve = sub.add_parser("serve", help="the web page and HTTP API (needs the serve extra)")
+    serve.add_argument("--host", default="127.0.0.1", help="address (default 127.0.0.1: this machine only)")
+    serve.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    serve.set_defaults(handler=cmd_serve)
     return parser
 
 
