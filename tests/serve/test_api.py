@@ -102,9 +102,9 @@ def test_missing_field_is_422_naming_it(client: TestClient, missing: str) -> Non
 
 
 @pytest.mark.parametrize("raw", [b"{not json", b"", b"[]", b'"miss you"', b"null", b"\xff\xfe"])
-def test_broken_json_is_a_client_error_not_a_500(client: TestClient, raw: bytes) -> None:
+def test_broken_json_is_422_not_a_500(client: TestClient, raw: bytes) -> None:
     response = client.post("/api/interpret", content=raw, headers={"Content-Type": "application/json"})
-    assert response.status_code in (400, 422) and "detail" in response.json()
+    assert response.status_code == 422 and response.json()["detail"][0]["loc"][0] == "body"
 
 
 def test_body_over_the_limit_is_413(client: TestClient) -> None:
@@ -198,3 +198,15 @@ def test_concurrent_interpretations_equal_sequential_ones(meaning_model: Model) 
     with ThreadPoolExecutor(max_workers=8) as pool:
         concurrent = list(pool.map(lambda m: meaning_model.interpret(m).to_dict(), messages))
     assert concurrent == sequential
+
+
+def test_serve_command_listens_on_this_machine_only_by_default(monkeypatch) -> None:
+    import uvicorn
+
+    from ml.cli import main
+
+    calls = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, **options: calls.append((app, options)))
+    assert main(["serve", "--port", "8123"]) == 0
+    (app, options), = calls
+    assert options == {"host": "127.0.0.1", "port": 8123} and app.title == "miss-you-meaning"
