@@ -21,6 +21,7 @@ from typing import Any
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
+from fastapi_offline import FastAPIOffline
 
 from ml import __version__
 from ml.errors import InputError, MLError
@@ -57,8 +58,10 @@ def create_app(load: ModelLoader = load_model) -> FastAPI:
                 log.warning("the %s model is not available: %s", name, exc)
         yield
 
-    app = FastAPI(
-        title="miss-you-meaning", version=__version__, lifespan=lifespan,
+    # FastAPIOffline serves the /docs assets itself instead of from a CDN. No /redoc: its page
+    # fetches a logo from outside, and one docs page is enough.
+    app = FastAPIOffline(
+        title="miss-you-meaning", version=__version__, lifespan=lifespan, redoc_url=None,
         description="What does his text mean, and what does your draft do? A reading of patterns in text, "
                     "not a verdict about a person.",
     )

@@ -165,6 +165,16 @@ def test_bad_input_shows_the_api_message_by_the_field_and_keeps_the_text(page) -
     assert page.locator("#panel-meaning .card").count() == 0
 
 
+def test_page_and_docs_request_nothing_from_outside(page, base_url: str) -> None:
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
+    page.reload(wait_until="networkidle")
+    page.goto(f"{base_url}/docs", wait_until="networkidle")
+    page.locator(".swagger-ui .info").wait_for()  # the docs rendered from the app's own files
+    outside = [url for url in requested if not url.removeprefix("blob:").startswith(base_url)]
+    assert len(requested) > 3 and outside == []
+
+
 def test_tabs_work_with_the_keyboard(page) -> None:
     page.get_by_role("tab", name="What does his text mean?").focus()
     page.keyboard.press("ArrowRight")
