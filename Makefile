@@ -5,21 +5,32 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+DEV := $(VENV)/.dev-stamp
+SERVE := $(VENV)/.serve-stamp
 
-.PHONY: demo test install train evaluate notebooks benchmark benchmark-clinc150 reliability clean help
+.PHONY: demo test install train serve evaluate notebooks benchmark benchmark-serve benchmark-clinc150 reliability clean help
 
 help:
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
 
+# The package alone (enough for demo and train); the dev and serve extras on top, only where needed.
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e .
+	@touch $@
+
+$(DEV): $(STAMP)
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	@touch $@
 
-install: $(STAMP) ## create .venv and install the package with dev tools
+$(SERVE): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e ".[serve]"
+	@touch $@
 
-models/meaning/CURRENT: data/meaning.csv | $(STAMP)
+install: $(DEV) ## create .venv and install the package with dev tools
+
+models/meaning/CURRENT: data/meaning.csv data/meaning_everyday.csv data/meaning_cueless.csv | $(STAMP)
 	$(BIN)/python -m ml train --task meaning
 
 models/coach/CURRENT: data/coach.csv | $(STAMP)
@@ -30,14 +41,17 @@ train: models/meaning/CURRENT models/coach/CURRENT ## train both default models 
 demo: models/meaning/CURRENT ## interpret an example message (trains first if needed)
 	$(BIN)/python -m ml predict --task meaning "hey stranger, miss you" --context "he ghosted me in May"
 
-test: $(STAMP) ## lint, then run the whole test suite
+serve: train $(SERVE) ## the web page and HTTP API on http://127.0.0.1:8000 (trains models if missing)
+	$(BIN)/python -m ml serve
+
+test: $(DEV) ## lint, then run the whole test suite
 	$(BIN)/ruff check ml tests benchmarks
 	$(BIN)/python -m pytest
 
 evaluate: models/meaning/CURRENT ## held-out report for the meaning model
 	$(BIN)/python -m ml evaluate --task meaning --report-dir reports/meaning
 
-notebooks: $(STAMP) ## re-run the notebooks and save their outputs (they train what they need)
+notebooks: $(DEV) ## re-run the notebooks and save their outputs (they train what they need)
 	$(BIN)/python -m ml.notebooks notebooks/*.ipynb
 
 benchmark: models/meaning/CURRENT ## latency/throughput of the meaning model
@@ -45,6 +59,9 @@ benchmark: models/meaning/CURRENT ## latency/throughput of the meaning model
 
 reliability: $(STAMP) ## bad inputs and injected faults against a small model; prints how many were handled
 	$(BIN)/python benchmarks/reliability.py
+
+benchmark-serve: train $(DEV) ## load test of the HTTP API on 127.0.0.1 (bounded; about a minute)
+	$(BIN)/python benchmarks/serve_load.py
 
 benchmark-clinc150: $(STAMP) ## CLINC150 vs the paper and fastText (about 10 minutes)
 	$(BIN)/python -m pip install --quiet -e ".[benchmark]"

@@ -1,4 +1,4 @@
-"""Command line: ``python -m ml train | evaluate | predict | stats | models`` (also installed as ``ml``).
+"""Command line: ``python -m ml train | evaluate | predict | stats | models | serve`` (also installed as ``ml``).
 
 Handlers import the heavy modules lazily so ``--help`` is instant. Every
 MLError becomes one ``error: ...`` line on stderr and exit code 2.
@@ -231,6 +231,19 @@ def cmd_models_rollback(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    try:
+        import uvicorn
+
+        from ml.serve import create_app
+    except ModuleNotFoundError as exc:
+        from ml.errors import MLError
+
+        raise MLError(f"serve needs the serve extra ({exc.name} is missing): pip install -e '.[serve]'") from None
+    uvicorn.run(create_app(), host=args.host, port=args.port)
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ml", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -285,6 +298,11 @@ def build_parser() -> argparse.ArgumentParser:
         command.add_argument("--task", help="meaning or coach (or a custom task's name); default meaning")
         command.add_argument("--model", type=Path, help="a model directory instead of models/<task>")
         command.set_defaults(handler=handler)
+
+    serve = sub.add_parser("serve", help="the web page and HTTP API (needs the serve extra)")
+    serve.add_argument("--host", default="127.0.0.1", help="address (default 127.0.0.1: this machine only)")
+    serve.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    serve.set_defaults(handler=cmd_serve)
     return parser
 
 

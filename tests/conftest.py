@@ -54,11 +54,20 @@ def tiny_model(tiny_model_dir: Path) -> Model:
     return load_model(tiny_model_dir)
 
 
+def _shipped_model(tmp_path_factory: pytest.TempPathFactory, task: str) -> Model:
+    """A task's model as shipped: the committed data, the default settings (which the
+    CV search chose), trained without the grid so the suite stays fast."""
+    out = tmp_path_factory.mktemp("models") / task
+    space = {k: [v] for k, v in Settings().to_dict().items() if k != "use_context"}
+    train_task(get_task(task), out_dir=out, space=space, holdout_fraction=0)
+    return load_model(out)
+
+
 @pytest.fixture(scope="session")
 def meaning_model(tmp_path_factory: pytest.TempPathFactory) -> Model:
-    """The meaning model as shipped: the committed data, the default settings (which the
-    CV search chose), trained without the grid so the suite stays fast."""
-    out = tmp_path_factory.mktemp("models") / "meaning"
-    space = {k: [v] for k, v in Settings().to_dict().items() if k != "use_context"}
-    train_task(get_task("meaning"), out_dir=out, space=space, holdout_fraction=0)
-    return load_model(out)
+    return _shipped_model(tmp_path_factory, "meaning")
+
+
+@pytest.fixture(scope="session")
+def coach_model(tmp_path_factory: pytest.TempPathFactory) -> Model:
+    return _shipped_model(tmp_path_factory, "coach")

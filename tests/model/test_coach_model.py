@@ -6,24 +6,15 @@ from sklearn.model_selection import StratifiedKFold, cross_val_score
 from ml.data import read_examples
 from ml.datacheck import dedup_key
 from ml.pipeline import Settings, build_pipeline
-from ml.predict import Model, load_model
+from ml.predict import Model
 from ml.tasks import get_task
 from ml.train import features_frame
-from ml.workflow import train_task
 from tests.model.cases import COACH_CLEAR
 
 pytestmark = pytest.mark.model
 
 CV_MACRO_F1_FLOOR = 0.55  # measured about 0.62 on 11 labels
 CLEAR_CASES_FLOOR = 0.75
-
-
-@pytest.fixture(scope="module")
-def coach_model(tmp_path_factory: pytest.TempPathFactory) -> Model:
-    out = tmp_path_factory.mktemp("models") / "coach"
-    space = {k: [v] for k, v in Settings().to_dict().items() if k != "use_context"}
-    train_task(get_task("coach"), out_dir=out, space=space, holdout_fraction=0)
-    return load_model(out)
 
 
 def test_cases_are_not_in_the_training_data() -> None:
