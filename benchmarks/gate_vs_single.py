@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 from sklearn.model_selection import StratifiedKFold
 
-from ml.abstain import RejectRule, red_flag_precision, tune_unsure_rule
+from ml.abstain import RejectRule, everyday_weights, red_flag_precision, tune_unsure_rule
 from ml.config import CV_FOLDS, HOLDOUT_FRACTION, SEED
 from ml.data import split_holdout
 from ml.errors import ModelFileError
@@ -82,16 +82,17 @@ def apply_gate(proba: np.ndarray, classes: np.ndarray, truth: np.ndarray, out_of
 def report(name: str, frame: pd.DataFrame, proba: np.ndarray, classes: np.ndarray, base: RejectRule,
            out_of_scope: str, seconds: float) -> dict[str, object]:
     truth = frame["label"].to_numpy()
-    rule = tune_unsure_rule(proba, classes, truth, base)
+    rule = tune_unsure_rule(proba, classes, truth, base, out_of_scope_label=out_of_scope)
     scored = predictions_frame(frame, proba, classes, rule)
     public = [c for c in classes if c != base.no_cue_label]
     summary = evaluation_summary(scored, public, out_of_scope, base.red_flags)
+    flags = red_flag_precision(rule, proba, classes, truth, everyday_weights(truth, out_of_scope))
     everyday = summary["answers_by_label"][out_of_scope]
     return {"shape": name, "macro-F1 (11-way)": round(summary["macro_f1"], 3),
             "everyday: confident scenario": f"{everyday['confident_scenario']:.1%}",
             "everyday: confident red flag": f"{everyday['confident_red_flag']:.1%}",
             "no-cue rows unsure": f"{summary['answers_by_label'][base.no_cue_label]['unsure']:.1%}",
-            "red-flag precision": f"{red_flag_precision(rule, proba, classes, truth).precision:.1%}",
+            "red-flag precision (everyday weighted)": f"{flags.precision:.1%}",
             "red-flag bar": rule.red_flag_min_probability, "seconds": round(seconds, 1)}
 
 

@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from ml.config import MIN_COVERAGE, RED_FLAG_MIN_PRECISION
+from ml.config import EVERYDAY_SHARE, MIN_COVERAGE, RED_FLAG_MIN_PRECISION
 from ml.records import LABEL_PATTERN, Fields
 
 NO_KNOWN_WORDS = "no_known_words"
@@ -206,9 +206,23 @@ class RedFlagPrecision:
         return precision
 
 
-def red_flag_precision(rule: RejectRule, proba: np.ndarray, classes: Sequence[str],
-                       truth: Sequence[str]) -> RedFlagPrecision:
-    """Precision and recall of confident red-flag answers under ``rule``.
+def everyday_weights(truth: Sequence[str], out_of_scope_label: str | None,
+                     share: float = EVERYDAY_SHARE) -> np.ndarray:
+    """Row weights under which rows of ``out_of_scope_label`` make up ``share`` of the total.
+
+    All ones when the task has no such label or the rows lack either kind.
+    """
+    truth = np.asarray(truth)
+    everyday = truth == out_of_scope_label
+    weights = np.ones(len(truth))
+    if out_of_scope_label is not None and everyday.any() and (~everyday).any():
+        weights[everyday] = share / (1 - share) * (~everyday).sum() / everyday.sum()
+    return weights
+
+
+def red_flag_precision(rule: RejectRule, proba: np.ndarray, classes: Sequence[str], truth: Sequence[str],
+                       weights: np.ndarray | None = None) -> RedFlagPrecision:
+    """Precision (under row ``weights``) and recall of confident red-flag answers under ``rule``.
 
     A red flag never answered confidently counts as precision 1: it cannot be
     wrongly shown.
@@ -216,40 +230,45 @@ def red_flag_precision(rule: RejectRule, proba: np.ndarray, classes: Sequence[st
     view = public_view(proba, classes, rule.no_cue_label)
     predicted = view.labels[view.proba.argmax(axis=1)]
     truth = np.asarray(truth)
+    weights = np.ones(len(truth)) if weights is None else weights
     shown = np.isin(predicted, rule.red_flags) & ~rule.unsure(proba, classes)
     right = shown & (predicted == truth)
-    per_label = {label: float(right[predicted == label].sum() / (shown & (predicted == label)).sum())
-                 if (shown & (predicted == label)).any() else 1.0 for label in rule.red_flags}
+
+    def precision(mask: np.ndarray) -> float:
+        return float(weights[mask & right].sum() / weights[mask].sum()) if mask.any() else 1.0
+
+    per_label = {label: precision(shown & (predicted == label)) for label in rule.red_flags}
     worst = min(per_label, key=per_label.__getitem__) if per_label else ""
-    return RedFlagPrecision(rule.red_flag_min_probability, float(right.sum() / shown.sum()) if shown.any() else 1.0,
-                            per_label.get(worst, 1.0), worst, int(shown.sum()),
-                            _mean(right[np.isin(truth, rule.red_flags)]))
+    return RedFlagPrecision(rule.red_flag_min_probability, precision(shown), per_label.get(worst, 1.0), worst,
+                            int(shown.sum()), _mean(right[np.isin(truth, rule.red_flags)]))
 
 
 def tune_red_flag_bar(rule: RejectRule, proba: np.ndarray, classes: Sequence[str], truth: Sequence[str],
-                      min_precision: float = RED_FLAG_MIN_PRECISION) -> RejectRule:
+                      weights: np.ndarray | None = None, min_precision: float = RED_FLAG_MIN_PRECISION) -> RejectRule:
     """The loosest red-flag threshold at which every red flag's out-of-fold precision reaches ``min_precision``.
 
     Each red flag must reach it on its own, so a weak one cannot hide behind
     strong ones. ``truth`` includes the everyday and no-cue rows, so a red flag
     shown for a message that is neither counts against the precision, as it
-    would for a user.
+    would for a user; ``weights`` (:func:`everyday_weights`) give the everyday
+    rows the share they have on a real phone.
     """
     for threshold in RED_FLAG_GRID:
         candidate = RejectRule(rule.min_probability, rule.min_margin, float(threshold), rule.red_flags,
                                rule.no_cue_label)
-        if red_flag_precision(candidate, proba, classes, truth).worst_precision >= min_precision:
+        if red_flag_precision(candidate, proba, classes, truth, weights).worst_precision >= min_precision:
             return candidate
     return RejectRule(rule.min_probability, rule.min_margin, 1.0, rule.red_flags, rule.no_cue_label)
 
 
 def tune_unsure_rule(proba: np.ndarray, classes: Sequence[str], truth: Sequence[str], base: RejectRule,
-                     min_coverage: float = MIN_COVERAGE) -> RejectRule:
+                     min_coverage: float = MIN_COVERAGE, out_of_scope_label: str | None = None) -> RejectRule:
     """Every threshold of ``base``'s kind of rule, tuned on out-of-fold probabilities.
 
     First the probability and margin thresholds (:func:`tune_reject_rule`, on
     rows with a public true label), then, for tasks with red flags, the
-    stricter red-flag bar (:func:`tune_red_flag_bar`, on every row).
+    stricter red-flag bar (:func:`tune_red_flag_bar`, on every row, the
+    ``out_of_scope_label`` rows weighted to their everyday share).
     """
     view = public_view(proba, classes, base.no_cue_label)
     truth = np.asarray(truth)
@@ -257,7 +276,9 @@ def tune_unsure_rule(proba: np.ndarray, classes: Sequence[str], truth: Sequence[
     found = tune_reject_rule(view.proba[public], np.searchsorted(view.labels, truth[public]), min_coverage,
                              already_unsure=view.no_cue_top[public])
     rule = RejectRule(found.min_probability, found.min_margin, 0.0, base.red_flags, base.no_cue_label)
-    return tune_red_flag_bar(rule, proba, classes, truth) if base.red_flags else rule
+    if not base.red_flags:
+        return rule
+    return tune_red_flag_bar(rule, proba, classes, truth, everyday_weights(truth, out_of_scope_label))
 
 
 def tune_reject_as_label(proba: np.ndarray, y_index: np.ndarray, reject_index: int) -> RejectRule:

@@ -101,8 +101,9 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     else:
         print(format_summary(result.summary, f"evaluated: {result.description} ({result.summary['rows']} rows)"))
         rule = result.summary["reject_rule"]
-        print(f"\nunsure rule: answers {rule['coverage']:.1%} at {rule['accuracy_answered']:.1%} accuracy "
-              f"(vs {rule['accuracy_all']:.1%} answering all)")
+        if result.summary["per_label"]:  # only rows with a public true label have an accuracy
+            print(f"\nunsure rule: answers {rule['coverage']:.1%} at {rule['accuracy_answered']:.1%} accuracy "
+                  f"(vs {rule['accuracy_all']:.1%} answering all)")
     return EXIT_OK
 
 

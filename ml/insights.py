@@ -139,7 +139,7 @@ def out_of_fold_predictions(task: str | Task, settings: Settings | None = None, 
     proba, labels = out_of_fold_proba(frame, settings, seed=seed, folds=folds)
     y_index = np.searchsorted(labels, frame["label"])
     base = RejectRule(red_flags=task.red_flags, no_cue_label=task.no_cue_label)
-    rule = tune_unsure_rule(proba, labels, frame["label"].to_numpy(), base, min_coverage)
+    rule = tune_unsure_rule(proba, labels, frame["label"].to_numpy(), base, min_coverage, task.out_of_scope_label)
     scored = predictions_frame(frame, proba, labels, rule)
     return OutOfFold(task, settings, frame, tuple(labels), proba, y_index, rule, scored)
 

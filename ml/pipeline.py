@@ -32,7 +32,7 @@ class Settings:
 
     C: float = 30.0
     word_ngrams: tuple[int, int] = (1, 2)
-    char_ngrams: tuple[int, int] = (2, 5)
+    char_ngrams: tuple[int, int] = (2, 4)
     class_weight: str | None = "balanced"
     use_context: bool = True
 

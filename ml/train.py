@@ -16,7 +16,7 @@ import pandas as pd
 from sklearn.model_selection import ParameterGrid, StratifiedKFold, cross_val_predict, cross_val_score
 from sklearn.pipeline import Pipeline
 
-from ml.abstain import RejectRule, red_flag_precision, tradeoff, tune_unsure_rule
+from ml.abstain import RejectRule, everyday_weights, red_flag_precision, tradeoff, tune_unsure_rule
 from ml.config import CV_FOLDS, HOLDOUT_FRACTION, MIN_COVERAGE, SEED
 from ml.data import split_holdout
 from ml.errors import DataError
@@ -154,7 +154,7 @@ def train(frame: pd.DataFrame, *, space: Mapping[str, Iterable[Any]] = SEARCH_SP
              f"{found.cv_macro_f1_mean:.3f} ± {found.cv_macro_f1_std:.3f}")
     proba, labels = out_of_fold_proba(train_part, found.settings, seed=seed, folds=folds)
     truth = train_part["label"].to_numpy()
-    rule = tune_unsure_rule(proba, labels, truth, base_rule or RejectRule(), min_coverage)
+    rule = tune_unsure_rule(proba, labels, truth, base_rule or RejectRule(), min_coverage, out_of_scope_label)
     scored = predictions_frame(train_part, proba, labels, rule)
     public = [c for c in labels if c != rule.no_cue_label]
     summary: dict[str, Any] = {
@@ -162,7 +162,8 @@ def train(frame: pd.DataFrame, *, space: Mapping[str, Iterable[Any]] = SEARCH_SP
                "macro_f1_std": found.cv_macro_f1_std, "candidates": list(found.table)},
         "reject_rule": {**rule.to_dict(), "min_coverage": min_coverage,
                         "out_of_fold": tradeoff(rule, proba, np.searchsorted(labels, truth), labels).to_dict(),
-                        "red_flags_out_of_fold": red_flag_precision(rule, proba, labels, truth),
+                        "red_flags_out_of_fold": red_flag_precision(rule, proba, labels, truth,
+                                                                    everyday_weights(truth, out_of_scope_label)),
                         "answers_out_of_fold": evaluation_summary(scored, public, out_of_scope_label,
                                                                   rule.red_flags)["answers_by_label"]},
     }

@@ -92,6 +92,9 @@ class Interpretation(BaseModel):
     reason: str | None = Field(None, description=(
         "Why an answer is unsure: low_confidence, too_close, no_known_words, no_scenario_cue or "
         "red_flag_below_bar; null when it is not (absent from models that predate it)."))
+    reason_text: str | None = Field(None, description="The reason in plain words, ready to show.")
+    genuine_reading: Ranked | None = Field(None, description="The most likely scenario of tone genuine (meaning).")
+    red_flag_reading: Ranked | None = Field(None, description="The most likely scenario of tone red_flag (meaning).")
     title: str | None
     tone: str | None = Field(description="genuine, mixed, caution, red_flag or none (meaning); technique or pitfall "
                                          "(coach).")

@@ -18,6 +18,7 @@ from typing import NoReturn
 import pytest
 import uvicorn
 
+from ml.abstain import NO_SCENARIO_CUE
 from ml.config import PROJECT_ROOT
 from ml.predict import Model
 from ml.serve import create_app
@@ -141,16 +142,29 @@ def test_coach_tab_shows_suggestion_tips_and_highlights(page, coach_model: Model
 
 
 def test_unsure_answer_shows_candidates_instead_of_a_verdict(page, meaning_model: Model) -> None:
-    message = next((m for m in VAGUE if meaning_model.interpret(m).unsure), None)
-    assert message is not None, "none of the vague texts is unsure any more; add one"
+    message = next((m for m in VAGUE if meaning_model.interpret(m).reason not in (None, NO_SCENARIO_CUE)), None)
+    assert message is not None, "none of the vague texts is unsure for want of confidence any more; add one"
     expected = meaning_model.interpret(message)
     card = ask(page, message)
     assert "is-unsure" in card.get_attribute("class")
     assert card.locator("h2").inner_text() == "Hard to say"
+    assert card.locator(".unsure").inner_text() == expected.reason_text
     shown = card.locator(".candidates .candidate-title").all_inner_texts()
     titles = [meaning_model.task.catalog[label].title for label, _ in expected.candidates]
     assert shown == titles
     screenshot(page, "desktop-unsure")
+
+
+def test_a_cueless_miss_you_shows_why_and_a_genuine_and_a_red_flag_reading(page, meaning_model: Model) -> None:
+    expected = meaning_model.interpret("i miss u")
+    assert expected.reason == NO_SCENARIO_CUE
+    card = ask(page, "i miss u")
+    assert card.locator(".unsure").inner_text() == expected.reason_text
+    shown = card.locator(".readings .candidate-title").all_inner_texts()
+    catalog = meaning_model.task.catalog
+    assert shown == [catalog[expected.genuine_reading[0]].title, catalog[expected.red_flag_reading[0]].title]
+    assert not card.locator(".candidates").count()
+    screenshot(page, "desktop-cueless")
 
 
 def test_bad_input_shows_the_api_message_by_the_field_and_keeps_the_text(page) -> None:

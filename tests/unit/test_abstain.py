@@ -7,6 +7,7 @@ from ml.abstain import (
     RED_FLAG_BELOW_BAR,
     TOO_CLOSE,
     RejectRule,
+    everyday_weights,
     public_view,
     red_flag_precision,
     tradeoff,
@@ -92,3 +93,22 @@ def test_red_flag_bar_is_the_loosest_that_reaches_the_precision_target() -> None
 
 def test_rule_round_trips_through_its_dict() -> None:
     assert RejectRule.from_dict(FLAG_RULE.to_dict()) == FLAG_RULE
+
+
+def test_everyday_weights_give_everyday_rows_their_real_share() -> None:
+    truth = np.array(["other", "other", "flag", "good"])  # "other" plays the everyday label
+    weights = everyday_weights(truth, "other", share=0.9)
+    assert np.isclose(weights[truth == "other"].sum() / weights.sum(), 0.9)
+    assert (weights[truth != "other"] == 1).all()
+    assert (everyday_weights(truth, None) == 1).all()
+
+
+def test_weighting_everyday_rows_raises_the_red_flag_bar() -> None:
+    # One everyday text wrongly called a red flag at 0.6, two right red flags at 0.65 and 0.9.
+    proba = np.array([[0.0, 0.6, 0.0, 0.4], [0.0, 0.65, 0.35, 0.0], [0.0, 0.9, 0.1, 0.0], [0.0, 0.0, 0.0, 1.0]])
+    truth = ["other", "flag", "flag", "other"]
+    base = RejectRule(red_flags=("flag",), no_cue_label="cue")
+    loose = tune_red_flag_bar(base, proba, CLASSES, truth, min_precision=0.6)
+    strict = tune_red_flag_bar(base, proba, CLASSES, truth, everyday_weights(truth, "other", 0.9), min_precision=0.6)
+    assert loose.red_flag_min_probability == 0.0
+    assert 0.6 < strict.red_flag_min_probability <= 0.65

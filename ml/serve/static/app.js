@@ -7,14 +7,7 @@ const TONES = {
   technique: "technique", pitfall: "pitfall",
 };
 
-// Why an answer is unsure (the API's "reason"), in plain words.
-const REASONS = {
-  low_confidence: "No scenario stands out: even the best guess is a long shot.",
-  too_close: "Two scenarios fit almost equally well, so it won't pick one.",
-  no_known_words: "Hardly any of these words appear in the examples it learned from, so it would only be guessing.",
-  no_scenario_cue: "The text has no clear cue for any one scenario.",
-  red_flag_below_bar: "It leans towards a red flag, but not clearly enough to call it one.",
-};
+// Why an answer is unsure comes from the API ("reason_text"); this covers models that predate it.
 const UNSURE_DEFAULT = "The tool can't tell these apart well for this text.";
 
 const labelTitles = {};  // task -> label -> title, from GET /api/tasks
@@ -122,11 +115,27 @@ function verdict(answer) {
   ];
 }
 
+// "Miss you" with no scenario cue: which scenario is the open question, so no percentages,
+// just the best genuine and the best red-flag reading side by side.
+function readings(task, answer) {
+  const both = [["A genuine reading", answer.genuine_reading], ["A red-flag reading", answer.red_flag_reading]]
+    .filter(([, reading]) => reading);
+  return [
+    el("p", { class: "lead", text: "Either could be true:" }),
+    el("ul", { class: "readings" }, ...both.map(([kind, reading]) =>
+      el("li", {}, `${kind}: `, el("span", { class: "candidate-title", text: titleOf(task, reading.label) })))),
+  ];
+}
+
 function candidates(task, answer) {
   const top = answer.ranking.slice(0, 3);
-  return [
+  const head = [
     el("div", { class: "card-head" }, el("h2", { text: "Hard to say" }), el("span", { class: "badge tone-unsure", text: "unsure" })),
-    el("p", { class: "unsure", text: REASONS[answer.reason] || UNSURE_DEFAULT }),
+    el("p", { class: "unsure", text: answer.reason_text || UNSURE_DEFAULT }),
+  ];
+  if (answer.reason === "no_scenario_cue") return [...head, ...readings(task, answer)];
+  return [
+    ...head,
     el("p", { class: "lead", text: "It could be any of these:" }),
     el("ol", { class: "candidates" }, ...top.map((entry) =>
       el("li", {}, el("span", { class: "candidate-title", text: titleOf(task, entry.label) }),
