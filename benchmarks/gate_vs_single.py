@@ -41,7 +41,7 @@ GATE_RECALL = 0.99  # share of everyday rows the gate must let through as not_ab
 
 def chosen_settings() -> Settings:
     try:
-        return Settings.from_dict(model_metadata("meaning")["settings"])
+        return model_metadata("meaning").config.settings
     except ModelFileError:
         return Settings()
 

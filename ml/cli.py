@@ -128,7 +128,7 @@ def format_interpretation(r: Any, top_k: int) -> str:
         lines.append(r.explanation)
     if r.suggestion:
         lines.append(f"Suggestion: {r.suggestion}")
-    target = f" {r.label}" if r.unsure else " it"
+    target = " no scenario cue" if r.reason == NO_SCENARIO_CUE else f" {r.label}" if r.unsure else " it"
     lines.append(f"Words for{target}: {format_terms(r.evidence.toward)}")
     lines.append(f"Words against{target}: {format_terms(r.evidence.against)}")
     others = [f"{label} {p:.0%}" for label, p in r.ranking[1:top_k]]
@@ -228,7 +228,9 @@ def cmd_models_rollback(args: argparse.Namespace) -> int:
     store = ModelStore(_model_root(args))
     before = store.current_version()
     version = store.rollback(args.to)
-    print(f"current model in {store.root} is now version {version} (was {before})")
+    from ml.workflow import portable_path
+
+    print(f"current model in {portable_path(store.root)} is now version {version} (was {before})")
     return EXIT_OK
 
 

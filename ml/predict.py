@@ -34,6 +34,8 @@ class Interpretation:
     """What the product says about one message.
 
     ``ranking`` holds every label with its probability, best first, summing to 1.
+    ``evidence`` is about ``label``, except for a ``no_scenario_cue`` answer,
+    where it shows the words that left the message without a cue.
     ``unsure`` is True when the saved reject rule fires, and ``reason`` says
     why (an id of ``ml.abstain.UNSURE_REASONS``, in plain words in
     ``reason_text``): then read ``candidates`` rather than one answer, and the
@@ -155,12 +157,15 @@ class Model:
             name_used, tips = self.task.advisor(message, label, his_name)
         ranking = tuple((self.labels[j], float(proba[j])) for j in order)
         watch_for = info.watch_for if info else ()
+        explained = label
         if reason == NO_SCENARIO_CUE:
-            watch_for = GENUINE_SIGNS  # the scenario is unknown, so only the article's general signs apply
+            # The scenario is the open question: show the words that made it one, and only the
+            # article's general signs to watch for.
+            watch_for, explained = GENUINE_SIGNS, self.reject_rule.no_cue_label
         return Interpretation(
             message=message, label=label, probability=float(proba[order[0]]), ranking=ranking,
             unsure=reason is not None,
-            evidence=self._explainer.evidence(message, row, self.classes.index(label), evidence_terms),
+            evidence=self._explainer.evidence(message, row, self.classes.index(explained), evidence_terms),
             title=info.title if info else None, explanation=info.explanation if info else None,
             tone=info.tone if info else None, watch_for=watch_for,
             suggestion=info.suggestion if info else None, name_used=name_used, tips=tips,
