@@ -140,7 +140,9 @@ def out_of_fold_predictions(task: str | Task, settings: Settings | None = None, 
     y_index = np.searchsorted(labels, frame["label"])
     base = RejectRule(red_flags=task.red_flags, no_cue_label=task.no_cue_label)
     rule = tune_unsure_rule(proba, labels, frame["label"].to_numpy(), base, min_coverage, task.out_of_scope_label)
-    scored = predictions_frame(frame, proba, labels, rule)
+    # The notebooks study the classifier itself, so its internal no-cue class counts as a prediction
+    # here (RejectRule() keeps every class); the unsure reasons are still the tuned rule's.
+    scored = predictions_frame(frame, proba, labels, RejectRule(), rule.reasons(proba, labels))
     return OutOfFold(task, settings, frame, tuple(labels), proba, y_index, rule, scored)
 
 
