@@ -168,6 +168,7 @@ function advice(answer) {
 }
 
 function nextLikely(task, answer) {
+  if (answer.reason === "no_scenario_cue") return null;  // the readings above already say it all
   const others = answer.ranking.slice(answer.unsure ? 3 : 1, answer.unsure ? 5 : 3);
   if (!others.length) return null;
   const text = others.map((entry) => `${titleOf(task, entry.label)} ${percent(entry.probability)}`).join(", ");
