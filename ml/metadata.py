@@ -212,6 +212,13 @@ class ModelMetadata:
         record.done()
         if list(metadata.labels) != sorted(metadata.labels):
             raise MetadataError("labels must be in the pipeline's (sorted) order")
+        rule = metadata.reject_rule
+        if rule.no_cue_label is not None and rule.no_cue_label not in metadata.labels:
+            raise MetadataError("reject_rule.no_cue_label must be one of the labels")
+        if not set(rule.red_flags) <= set(metadata.labels):
+            raise MetadataError("reject_rule.red_flags must be labels of the model")
+        if metadata.red_flags_out_of_fold.worst_label not in (*rule.red_flags, ""):
+            raise MetadataError("red_flags_out_of_fold.worst_label must be one of reject_rule.red_flags")
         if (metadata.holdout is None) != (metadata.config.holdout_fraction == 0):
             raise MetadataError("holdout must be recorded exactly when config.holdout_fraction is above 0")
         return metadata

@@ -178,6 +178,8 @@ def _set(meta: dict, value: object, *path: str | int) -> dict:
     (lambda m: _set(m, 1.5, "reject_rule", "red_flag_min_probability"), MetadataError,
      "reject_rule.red_flag_min_probability must be"),
     (lambda m: _set(m, 7, "reject_rule", "no_cue_label"), MetadataError, "reject_rule.no_cue_label must be text"),
+    (lambda m: _set(m, "zzz", "reject_rule", "no_cue_label"), MetadataError, "no_cue_label must be one of the labels"),
+    (lambda m: _set(m, ["zzz"], "reject_rule", "red_flags"), MetadataError, "red_flags must be labels"),
     (lambda m: _set(m, [1, 2], "config", "settings", "char_ngrams"), MetadataError, "settings .* differ"),
     (lambda m: _set(m, 0.5, "config", "settings", "C"), MetadataError, "settings .* differ"),
     (lambda m: _set(m, "0.24.2", "sklearn_version"), IncompatibleModelError, "scikit-learn 0.24.2"),
