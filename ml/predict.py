@@ -96,7 +96,7 @@ class Model:
         self.version = version
         self.classes: tuple[str, ...] = tuple(pipeline.classes_)  # what the pipeline learned, internal class too
         self.labels: tuple[str, ...] = tuple(c for c in self.classes if c != reject_rule.no_cue_label)
-        self._explainer = Explainer(pipeline)
+        self.explainer = Explainer(pipeline)
 
     def __repr__(self) -> str:
         created = self.metadata.created_at if self.metadata else "in memory"
@@ -109,13 +109,15 @@ class Model:
 
     def interpret_many(self, messages: Sequence[str] | pd.DataFrame | Iterable[str],
                        contexts: Sequence[str | None] | None = None, *, his_name: str | None = None,
-                       evidence_terms: int = 6) -> list[Interpretation]:
+                       evidence_terms: int = 6, first_row: int = 1) -> list[Interpretation]:
         """Interpret a batch with one vectorised pass.
 
         ``messages`` may be a DataFrame with a ``message`` column (and optional
         ``context``). Bad input raises InputError naming the item's 1-based row.
         A message with no word or character n-gram the model knows (say, in a
         script it never saw) is always unsure: its probabilities are only priors.
+        ``first_row`` is the row number of the first item, for callers that
+        stream a longer input in batches.
         """
         if isinstance(messages, pd.DataFrame):
             if "message" not in messages.columns:
@@ -131,22 +133,25 @@ class Model:
         evidence_terms = check_evidence_terms(evidence_terms)
         if not messages:
             return []
-        single = len(messages) == 1
+        single = len(messages) == 1 and first_row == 1
         frame = pd.DataFrame({
-            "message": [check_message(m, None if single else i) for i, m in enumerate(messages, 1)],
-            "context": [check_context(c, None if single else i) for i, c in enumerate(contexts, 1)],
+            "message": [check_message(m, None if single else i) for i, m in enumerate(messages, first_row)],
+            "context": [check_context(c, None if single else i) for i, c in enumerate(contexts, first_row)],
         })
         features, proba, reasons = self.score(frame)
         public = public_view(proba, self.classes, self.reject_rule.no_cue_label).proba
-        return [self._describe(frame.at[i, "message"], public[i], reasons[i], features[i], his_name,
-                               evidence_terms) for i in range(len(frame))]
+        top = [self.classes.index(self.labels[j]) for j in public.argmax(axis=1)]
+        evidence = self.explainer.evidence_rows(frame["message"].tolist(), features, np.asarray(top),
+                                                 evidence_terms)
+        return [self._describe(message, public[i], reasons[i], evidence[i], his_name)
+                for i, message in enumerate(frame["message"])]
 
     def score(self, frame: pd.DataFrame) -> tuple[Any, np.ndarray, np.ndarray]:
         """Features, class probabilities and unsure reasons for checked rows (see ``score_rows``)."""
         return score_rows(self.pipeline, frame, self.reject_rule)
 
-    def _describe(self, message: str, proba: np.ndarray, reason: str | None, row: Any, his_name: str | None,
-                  evidence_terms: int) -> Interpretation:
+    def _describe(self, message: str, proba: np.ndarray, reason: str | None, evidence: Evidence,
+                  his_name: str | None) -> Interpretation:
         order = np.argsort(-proba, kind="stable")
         label = self.labels[order[0]]
         info = self.task.catalog.get(label)
@@ -160,7 +165,7 @@ class Model:
         return Interpretation(
             message=message, label=label, probability=float(proba[order[0]]), ranking=ranking,
             unsure=reason is not None,
-            evidence=self._explainer.evidence(message, row, self.classes.index(label), evidence_terms),
+            evidence=evidence,
             title=info.title if info else None, explanation=info.explanation if info else None,
             tone=info.tone if info else None, watch_for=watch_for,
             suggestion=info.suggestion if info else None, name_used=name_used, tips=tips,
