@@ -7,7 +7,8 @@ once, with no per-row ``Interpretation`` objects. Both engines call it, so a
 file scored on a laptop and on a cluster gets the same bytes.
 
 - :func:`score_csv` (local) streams a CSV in chunks, so memory stays flat
-  whatever the file's size, and rows are written in input order as they are done.
+  whatever the file's size, and rows are written in input order as they are
+  done, optionally scoring chunks in several processes.
 - :func:`score_files_dask` reads each file as a ``dask.dataframe`` partition
   and maps :func:`score_partition` over them on a ``distributed`` cluster,
   with the model loaded once per worker. Dask is the optional ``dask`` extra.
@@ -27,7 +28,9 @@ from __future__ import annotations
 import glob
 import os
 import sys
+from collections import deque
 from collections.abc import Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import ExitStack, contextmanager
 from functools import lru_cache
 from pathlib import Path
@@ -102,9 +105,31 @@ def _count_lines(path: Path) -> int:
         return max(sum(block.count(b"\n") for block in iter(lambda: handle.read(1 << 20), b"")) - 1, 0)
 
 
-def score_csv(model: Model, source: Path, target: Path, *, chunk_rows: int, progress: bool) -> int:
+def _scored_chunks(model_directory: str, chunks: Iterator[pd.DataFrame], workers: int) -> Iterator[pd.DataFrame]:
+    """Scored chunks in input order; with ``workers`` > 1, scored in that many processes.
+
+    At most two chunks per worker are in flight, so memory stays flat
+    however long the input is (``Executor.map`` would read it all first).
+    """
+    if workers == 1:
+        yield from (score_partition_at(chunk, model_directory) for chunk in chunks)
+        return
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        pending: deque[Future[pd.DataFrame]] = deque()
+        for chunk in chunks:
+            pending.append(pool.submit(score_partition_at, chunk, model_directory))
+            if len(pending) >= 2 * workers:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+
+
+def score_csv(model_directory: str | Path, source: Path, target: Path, *, chunk_rows: int, workers: int = 1,
+              progress: bool = False) -> int:
     """Score a CSV into ``target`` chunk by chunk (the local engine); returns the rows written.
 
+    ``workers`` > 1 scores chunks in that many processes (one model load
+    each): worth it for files of tens of thousands of rows, not for a few.
     ``progress`` shows a tqdm bar with rows per second and time left (on a
     terminal only: tqdm turns itself off otherwise).
     """
@@ -116,10 +141,10 @@ def score_csv(model: Model, source: Path, target: Path, *, chunk_rows: int, prog
     total = _count_lines(source) if progress and source.is_file() else None
     with (atomic_output(target) as partial, open(partial, "w", encoding="utf-8", newline="") as out,
           tqdm(total=total, unit="msg", disable=None if progress else True, file=sys.stderr) as bar):
-        for chunk in iter_message_chunks(source, chunk_rows):
-            score_partition(chunk, model).to_csv(out, header=written == 0, index=False)
-            written += len(chunk)
-            bar.update(len(chunk))
+        for scored in _scored_chunks(str(model_directory), iter_message_chunks(source, chunk_rows), workers):
+            scored.to_csv(out, header=written == 0, index=False)
+            written += len(scored)
+            bar.update(len(scored))
         if written == 0:
             OUTPUT_META.to_csv(out, index=False)
     return written

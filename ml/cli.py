@@ -184,11 +184,14 @@ def _predict_files(args: argparse.Namespace) -> int:
                                    str(args.input), args.output, workers=args.workers, scheduler=args.scheduler)
         print(f"wrote {len(outputs)} file(s) to {args.output}", file=sys.stderr)
         return EXIT_OK
-    if args.workers or args.scheduler:
-        raise DataError("--workers and --scheduler need --engine dask")
+    if args.scheduler:
+        raise DataError("--scheduler needs --engine dask")
     from ml.batch import score_csv
+    from ml.store import locate
 
-    rows = score_csv(_model(args), args.input, args.output, chunk_rows=args.chunk_rows, progress=not args.quiet)
+    model_directory = locate(args.model if args.model else _task_name(args)).directory
+    rows = score_csv(model_directory, args.input, args.output, chunk_rows=args.chunk_rows,
+                     workers=args.workers or 1, progress=not args.quiet)
     if not args.quiet:
         print(f"wrote {rows} interpretations to {args.output}", file=sys.stderr)
     return EXIT_OK
@@ -295,7 +298,8 @@ def build_parser() -> argparse.ArgumentParser:
     predict.add_argument("--engine", choices=("local", "dask"), default="local",
                          help="local: stream on this machine (default); dask: a Dask cluster (the dask extra)")
     predict.add_argument("--workers", type=_positive_int,
-                         help="dask: start a local cluster of N worker processes (default: one per core)")
+                         help="processes that score: local engine default 1; dask starts a local cluster of N "
+                              "(default one per core)")
     predict.add_argument("--scheduler", help="dask: address of an existing cluster's scheduler (tcp://host:8786)")
     predict.set_defaults(handler=cmd_predict)
 

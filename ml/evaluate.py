@@ -11,7 +11,7 @@ from sklearn.metrics import accuracy_score, f1_score, precision_recall_fscore_su
 from sklearn.pipeline import Pipeline
 
 from ml.abstain import RejectRule, public_view
-from ml.pipeline import known_feature_rows
+from ml.pipeline import known_feature_rows, transform_features
 
 
 def classification_summary(y_true: Sequence[str], y_pred: Sequence[str], labels: Sequence[str]) -> dict[str, Any]:
@@ -40,7 +40,7 @@ def score_rows(pipeline: Pipeline, frame: pd.DataFrame, rule: RejectRule) -> tup
     ``evaluate``, so a model is judged exactly as it answers.
     """
     vectorizers = pipeline.named_steps["features"]
-    features = vectorizers.transform(frame[["message", "context"]])
+    features = transform_features(vectorizers, frame)
     proba = pipeline.named_steps["clf"].predict_proba(features)
     return features, proba, rule.reasons(proba, pipeline.classes_, known_feature_rows(vectorizers, features))
 

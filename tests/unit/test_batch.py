@@ -16,6 +16,7 @@ from ml.batch import OUTPUT_COLUMNS, score_csv, score_files_dask, score_partitio
 from ml.config import DATA_DIR
 from ml.data import iter_message_chunks
 from ml.errors import DataError
+from ml.pipeline import transform_features
 from tests.unit.test_cli import run
 
 ROWS = {"message": ["dinner friday?", "remember me?", "hey stranger", "running late", "miss u"],
@@ -69,7 +70,7 @@ def test_partition_scores_match_interpret_many(tiny_model) -> None:
 
 
 @pytest.mark.model
-def test_probabilities_are_the_pipelines_predict_proba(meaning_model) -> None:
+def test_probabilities_and_features_are_the_pipelines(meaning_model) -> None:
     frame = pd.concat([pd.read_csv(path, dtype=str, keep_default_na=False)
                        for path in sorted(DATA_DIR.glob("meaning*.csv"))], ignore_index=True)[["message", "context"]]
     expected = public_view(meaning_model.pipeline.predict_proba(frame), meaning_model.classes,
@@ -77,9 +78,11 @@ def test_probabilities_are_the_pipelines_predict_proba(meaning_model) -> None:
     got = np.array([[dict(r.ranking)[label] for label in meaning_model.labels]
                     for r in meaning_model.interpret_many(frame)])
     np.testing.assert_allclose(got, expected, rtol=0, atol=1e-12)
+    features = meaning_model.pipeline.named_steps["features"]
+    assert (transform_features(features, frame) != features.transform(frame)).nnz == 0
 
 
-def test_interrupted_run_leaves_only_a_partial_file(tiny_model, tmp_path: Path, monkeypatch) -> None:
+def test_interrupted_run_leaves_only_a_partial_file(tiny_model_dir: Path, tmp_path: Path, monkeypatch) -> None:
     target = tmp_path / "out.csv"
     calls = []
 
@@ -91,7 +94,7 @@ def test_interrupted_run_leaves_only_a_partial_file(tiny_model, tmp_path: Path, 
 
     monkeypatch.setattr(batch, "score_partition", interrupted)
     with pytest.raises(KeyboardInterrupt):
-        score_csv(tiny_model, _csv(tmp_path), target, chunk_rows=2, progress=False)
+        score_csv(tiny_model_dir, _csv(tmp_path), target, chunk_rows=2)
     assert not target.exists()
     assert len(pd.read_csv(tmp_path / "out.csv.partial")) == 2
 
@@ -110,8 +113,7 @@ def test_dask_needs_a_glob_that_matches(tiny_model_dir: Path, tmp_path: Path) ->
         score_files_dask(tiny_model_dir, str(tmp_path / "*.csv"), tmp_path / "out")
 
 
-def test_dask_engine_writes_what_the_local_engine_writes(capsys, tiny_model, tiny_model_dir: Path,
-                                                         tmp_path: Path) -> None:
+def test_dask_engine_writes_what_the_local_engine_writes(capsys, tiny_model_dir: Path, tmp_path: Path) -> None:
     """20,000 rows resampled from the committed messages (test input only), in four files, on 2 workers."""
     pytest.importorskip("distributed")
     messages = pd.concat([pd.read_csv(path, dtype=str, keep_default_na=False)
@@ -126,5 +128,6 @@ def test_dask_engine_writes_what_the_local_engine_writes(capsys, tiny_model, tin
     assert sorted(p.name for p in (tmp_path / "dask").iterdir()) == [f"part{i}.csv" for i in range(4)]
     for part in range(4):
         local = tmp_path / f"local{part}.csv"
-        score_csv(tiny_model, tmp_path / "in" / f"part{part}.csv", local, chunk_rows=1_500, progress=False)
+        score_csv(tiny_model_dir, tmp_path / "in" / f"part{part}.csv", local, chunk_rows=1_500,
+                  workers=2 if part == 3 else 1)
         assert (tmp_path / "dask" / f"part{part}.csv").read_bytes() == local.read_bytes()
