@@ -172,24 +172,20 @@ def cmd_predict(args: argparse.Namespace) -> int:
 
 def _predict_files(args: argparse.Namespace) -> int:
     """``--input``: the local engine streams one CSV; the Dask engine scores a glob of CSVs into a directory."""
+    from ml.batch import score_csv, score_files_dask
     from ml.errors import DataError
+    from ml.store import locate
 
     if not args.output:
         raise DataError("--input needs --output (a CSV file; a directory with --engine dask)")
+    model_directory = locate(args.model if args.model else _task_name(args)).directory
     if args.engine == "dask":
-        from ml.batch import score_files_dask
-        from ml.store import locate
-
-        outputs = score_files_dask(locate(args.model if args.model else _task_name(args)).directory,
-                                   str(args.input), args.output, workers=args.workers, scheduler=args.scheduler)
+        outputs = score_files_dask(model_directory, str(args.input), args.output, workers=args.workers,
+                                   scheduler=args.scheduler)
         print(f"wrote {len(outputs)} file(s) to {args.output}", file=sys.stderr)
         return EXIT_OK
     if args.scheduler:
         raise DataError("--scheduler needs --engine dask")
-    from ml.batch import score_csv
-    from ml.store import locate
-
-    model_directory = locate(args.model if args.model else _task_name(args)).directory
     rows = score_csv(model_directory, args.input, args.output, chunk_rows=args.chunk_rows,
                      workers=args.workers or 1, progress=not args.quiet)
     if not args.quiet:
