@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-stamp
 DEV := $(VENV)/.dev-stamp
 SERVE := $(VENV)/.serve-stamp
 
-.PHONY: demo test install train serve evaluate notebooks benchmark benchmark-serve benchmark-clinc150 reliability clean help
+.PHONY: demo test install train serve evaluate notebooks benchmark benchmark-serve benchmark-clinc150 benchmark-batch reliability clean help
 
 help:
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -62,6 +62,9 @@ reliability: $(STAMP) ## bad inputs and injected faults against a small model; p
 
 benchmark-serve: train $(DEV) ## load test of the HTTP API on 127.0.0.1 (bounded; about a minute)
 	$(BIN)/python benchmarks/serve_load.py
+
+benchmark-batch: models/meaning/CURRENT $(DEV) ## batch scoring at scale: ratios, peak memory, Dask vs local, train growth (long)
+	$(BIN)/python benchmarks/batch_scale.py
 
 benchmark-clinc150: $(STAMP) ## CLINC150 vs the paper and fastText (about 10 minutes)
 	$(BIN)/python -m pip install --quiet -e ".[benchmark]"

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
-from ml.config import CV_FOLDS
+from ml.config import BATCH_CHUNK_ROWS, CV_FOLDS
 
 EXIT_OK, EXIT_ERROR = 0, 2
 
@@ -152,40 +152,45 @@ def _write_interpretations(results: Sequence[Any], args: argparse.Namespace, out
 
 
 def cmd_predict(args: argparse.Namespace) -> int:
-    model = _model(args)
     if args.input:
-        return _predict_file(model, args)
+        return _predict_files(args)
+    model = _model(args)
     if args.message is not None:
-        results = [model.interpret(args.message, args.context, his_name=args.his_name)]
-    else:
-        from ml.data import read_message_lines
+        _write_interpretations([model.interpret(args.message, args.context, his_name=args.his_name)], args, sys.stdout)
+        return EXIT_OK
+    from ml.data import iter_message_lines
 
-        results = model.interpret_many(read_message_lines(sys.stdin.buffer), his_name=args.his_name)
-    _write_interpretations(results, args, sys.stdout)
+    done = 0
+    for lines in iter_message_lines(sys.stdin.buffer, args.chunk_rows):
+        results = model.interpret_many(lines, his_name=args.his_name, first_row=done + 1)
+        if done and not args.json:
+            sys.stdout.write("\n")
+        _write_interpretations(results, args, sys.stdout)
+        sys.stdout.flush()
+        done += len(lines)
     return EXIT_OK
 
 
-def _predict_file(model: Any, args: argparse.Namespace) -> int:
-    import pandas as pd
-
-    from ml.data import read_messages
+def _predict_files(args: argparse.Namespace) -> int:
+    """``--input``: the local engine streams one CSV; the Dask engine scores a glob of CSVs into a directory."""
+    from ml.batch import score_csv, score_files_dask
     from ml.errors import DataError
+    from ml.store import locate
 
     if not args.output:
-        raise DataError("--input needs --output FILE.csv")
-    if args.output.resolve() == args.input.resolve():
-        raise DataError(f"--output is the same file as --input ({args.input}); writing it would destroy the input")
-    frame = read_messages(args.input)
-    results = model.interpret_many(frame, his_name=args.his_name)
-    out = frame.assign(
-        label=[r.label for r in results], probability=[round(r.probability, 4) for r in results],
-        unsure=[r.unsure for r in results], reason=[r.reason or "" for r in results],
-        title=[r.title or "" for r in results],
-        tone=[r.tone or "" for r in results],
-        evidence=["; ".join(f"{t.text} {t.weight:+.2f}" for t in r.evidence.toward) for r in results],
-    )
-    pd.DataFrame(out).to_csv(args.output, index=False)
-    print(f"wrote {len(out)} interpretations to {args.output}", file=sys.stderr)
+        raise DataError("--input needs --output (a CSV file; a directory with --engine dask)")
+    model_directory = locate(args.model if args.model else _task_name(args)).directory
+    if args.engine == "dask":
+        outputs = score_files_dask(model_directory, str(args.input), args.output, workers=args.workers,
+                                   scheduler=args.scheduler)
+        print(f"wrote {len(outputs)} file(s) to {args.output}", file=sys.stderr)
+        return EXIT_OK
+    if args.scheduler:
+        raise DataError("--scheduler needs --engine dask")
+    rows = score_csv(model_directory, args.input, args.output, chunk_rows=args.chunk_rows,
+                     workers=args.workers or 1, progress=not args.quiet)
+    if not args.quiet:
+        print(f"wrote {rows} interpretations to {args.output}", file=sys.stderr)
     return EXIT_OK
 
 
@@ -282,8 +287,19 @@ def build_parser() -> argparse.ArgumentParser:
     predict.add_argument("--his-name", help="coach: his name, to check whether the draft uses it")
     predict.add_argument("--top-k", type=_positive_int, default=3, help="how many labels to show (default 3)")
     predict.add_argument("--json", action="store_true", help="one JSON object per message")
-    predict.add_argument("--input", type=Path, help="CSV with a message column (context optional)")
-    predict.add_argument("--output", type=Path, help="where --input's interpretations go")
+    predict.add_argument("--input", type=Path,
+                         help="CSV with a message column (context optional); with --engine dask a glob ('DIR/*.csv')")
+    predict.add_argument("--output", type=Path,
+                         help="where --input's interpretations go (a directory with --engine dask)")
+    predict.add_argument("--chunk-rows", type=_positive_int, default=BATCH_CHUNK_ROWS,
+                         help=f"rows read, scored and written at a time (default {BATCH_CHUNK_ROWS:,})")
+    predict.add_argument("--quiet", action="store_true", help="no progress bar or summary line")
+    predict.add_argument("--engine", choices=("local", "dask"), default="local",
+                         help="local: stream on this machine (default); dask: a Dask cluster (the dask extra)")
+    predict.add_argument("--workers", type=_positive_int,
+                         help="processes that score: local engine default 1; dask starts a local cluster of N "
+                              "(default one per core)")
+    predict.add_argument("--scheduler", help="dask: address of an existing cluster's scheduler (tcp://host:8786)")
     predict.set_defaults(handler=cmd_predict)
 
     stats = sub.add_parser("stats", help="print a dataset's rows, context share and length per label")

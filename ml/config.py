@@ -31,8 +31,13 @@ MAX_NAME_CHARS = 100
 
 # Every read of user data is bounded, so a wrong path (or /dev/zero) fails fast instead of
 # eating memory. The committed datasets are ~0.2 MB and CLINC150's training file ~1 MB.
-MAX_DATA_BYTES = 50_000_000      # a CSV for training, evaluation or batch prediction
-MAX_STDIN_BYTES = 50_000_000     # messages piped into `predict`
+MAX_DATA_BYTES = 50_000_000      # a CSV for training or evaluation
+# Batch prediction streams its input, so its memory is bounded per line rather than per file: a CSV line
+# (or a stdin line) over this many bytes is refused. A real row is at most ~16 KB (two 2,000-character
+# fields of 4-byte characters); an endless source with no newline fails here instead of filling memory.
+MAX_LINE_BYTES = 1_000_000
+# Rows per chunk when batch prediction streams (predict --input and stdin); --chunk-rows overrides it.
+BATCH_CHUNK_ROWS = 5_000
 MAX_METADATA_BYTES = 1_000_000   # a model.json; real ones are ~3 KB
 
 # Model versions kept per task (the current one is always kept, even when older).

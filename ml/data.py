@@ -12,13 +12,14 @@ import csv
 import hashlib
 import io
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
 import pandas as pd
 from sklearn.model_selection import train_test_split
 
-from ml.config import MAX_DATA_BYTES, MAX_STDIN_BYTES
+from ml.config import BATCH_CHUNK_ROWS, MAX_DATA_BYTES, MAX_LINE_BYTES
 from ml.errors import DataError, InputError
 from ml.inputs import check_context, check_message
 
@@ -45,11 +46,6 @@ def read_limited(handle: BinaryIO, limit: int, what: str) -> str:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise DataError(f"{what}: not UTF-8 text ({exc.reason} at byte {exc.start + 1})") from None
-
-
-def read_message_lines(handle: BinaryIO, what: str = "standard input") -> list[str]:
-    """One message per non-empty line, for ``predict`` without a message argument."""
-    return [line for line in read_limited(handle, MAX_STDIN_BYTES, what).splitlines() if line.strip()]
 
 
 def _check_header(text: str, path: Path) -> None:
@@ -98,13 +94,93 @@ def read_examples(path: str | Path, labels: tuple[str, ...] | None = None) -> pd
     return validate_examples(_read_csv(Path(path)), labels, source=str(path))
 
 
+def _bounded_lines(handle: BinaryIO, what: str) -> Iterator[str]:
+    """The decoded lines of ``handle``, each at most ``MAX_LINE_BYTES``: a stream's memory stays flat
+    and an endless source with no newline (``/dev/zero``) is refused after one line's worth of bytes."""
+    for number, raw in enumerate(iter(lambda: handle.readline(MAX_LINE_BYTES + 1), b""), 1):
+        if len(raw) > MAX_LINE_BYTES:
+            raise DataError(f"{what}: line {number} is over the {MAX_LINE_BYTES:,}-byte limit; "
+                            "is this a text file with one row per line?")
+        try:
+            yield raw.decode("utf-8-sig" if number == 1 else "utf-8")
+        except UnicodeDecodeError as exc:
+            raise DataError(f"{what}: not UTF-8 text ({exc.reason} in line {number})") from None
+
+
+def iter_message_lines(handle: BinaryIO, chunk_rows: int, what: str = "standard input") -> Iterator[list[str]]:
+    """One message per non-empty line, in lists of at most ``chunk_rows``: ``predict`` on standard input."""
+    chunk: list[str] = []
+    for line in _bounded_lines(handle, what):
+        if line.strip():
+            chunk.append(line.rstrip("\r\n"))
+            if len(chunk) == chunk_rows:
+                yield chunk
+                chunk = []
+    if chunk:
+        yield chunk
+
+
+def iter_message_chunks(path: str | Path, chunk_rows: int) -> Iterator[pd.DataFrame]:
+    """Unlabelled messages for batch prediction, streamed: frames of at most ``chunk_rows`` rows.
+
+    Columns ``message`` and ``context`` ("" when the file has none; other
+    columns are ignored); the index is the 0-based data row in the file, so
+    row errors downstream name the file's 1-based row however the file was
+    chunked. Malformed CSV (a row with more fields than the header, an
+    unclosed quote), repeated or missing columns, non-UTF-8 bytes and
+    over-long lines raise DataError naming the file and the row or line.
+    A row with fewer fields than the header, or a blank line, is a row of
+    empty fields (as in :func:`read_examples`).
+    """
+    source = str(path)
+    try:
+        handle = open(path, "rb")
+    except FileNotFoundError:
+        raise DataError(f"{source}: file not found") from None
+    except IsADirectoryError:
+        raise DataError(f"{source}: is a directory, not a CSV file") from None
+    with handle:
+        rows = csv.reader(_bounded_lines(handle, source), strict=True)
+        try:
+            header = [name.strip() for name in next(rows)]
+        except StopIteration:
+            raise DataError(f"{source}: the file is empty; expected a header row with a message column") from None
+        except csv.Error as exc:
+            raise DataError(f"{source}: malformed CSV in the header ({exc})") from None
+        repeated = sorted({name for name in header if header.count(name) > 1})
+        if repeated:
+            raise DataError(f"{source}: column(s) {', '.join(map(repr, repeated))} appear more than once "
+                            "in the header")
+        if "message" not in header:
+            raise DataError(f"{source}: missing column message; found {', '.join(header)}")
+        message_at = header.index("message")
+        context_at = header.index("context") if "context" in header else None
+        width, first, messages, contexts = len(header), 0, [], []
+        while True:
+            try:
+                row = next(rows, None)
+            except csv.Error as exc:
+                raise DataError(f"{source}: malformed CSV in row {first + len(messages) + 1} ({exc})") from None
+            if row is not None:
+                if len(row) > width:
+                    raise DataError(f"{source}: malformed CSV (row {first + len(messages) + 1} has more fields "
+                                    "than the header; quote fields that contain commas)")
+                messages.append(row[message_at] if message_at < len(row) else "")
+                contexts.append(row[context_at] if context_at is not None and context_at < len(row) else "")
+            if messages and (row is None or len(messages) == chunk_rows):
+                yield pd.DataFrame({"message": messages, "context": contexts},
+                                   index=pd.RangeIndex(first, first + len(messages)))
+                first, messages, contexts = first + len(messages), [], []
+            if row is None:
+                return
+
+
 def read_messages(path: str | Path) -> pd.DataFrame:
-    """Load unlabelled messages for batch prediction: a ``message`` column, ``context`` optional."""
-    frame = _read_csv(Path(path))
-    if "message" not in frame.columns:
-        raise DataError(f"{path}: missing column message; found {', '.join(map(str, frame.columns))}")
-    context = frame["context"] if "context" in frame.columns else ""
-    return pd.DataFrame({"message": frame["message"], "context": context})
+    """All of a file's messages in one frame (see :func:`iter_message_chunks`): one Dask partition per file."""
+    chunks = list(iter_message_chunks(path, BATCH_CHUNK_ROWS))
+    if not chunks:
+        return pd.DataFrame({"message": pd.Series(dtype=object), "context": pd.Series(dtype=object)})
+    return pd.concat(chunks)
 
 
 def validate_examples(frame: pd.DataFrame, labels: tuple[str, ...] | None = None,

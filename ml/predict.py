@@ -98,7 +98,7 @@ class Model:
         self.version = version
         self.classes: tuple[str, ...] = tuple(pipeline.classes_)  # what the pipeline learned, internal class too
         self.labels: tuple[str, ...] = tuple(c for c in self.classes if c != reject_rule.no_cue_label)
-        self._explainer = Explainer(pipeline)
+        self.explainer = Explainer(pipeline)
 
     def __repr__(self) -> str:
         created = self.metadata.created_at if self.metadata else "in memory"
@@ -111,13 +111,15 @@ class Model:
 
     def interpret_many(self, messages: Sequence[str] | pd.DataFrame | Iterable[str],
                        contexts: Sequence[str | None] | None = None, *, his_name: str | None = None,
-                       evidence_terms: int = 6) -> list[Interpretation]:
+                       evidence_terms: int = 6, first_row: int = 1) -> list[Interpretation]:
         """Interpret a batch with one vectorised pass.
 
         ``messages`` may be a DataFrame with a ``message`` column (and optional
         ``context``). Bad input raises InputError naming the item's 1-based row.
         A message with no word or character n-gram the model knows (say, in a
         script it never saw) is always unsure: its probabilities are only priors.
+        ``first_row`` is the row number of the first item, for callers that
+        stream a longer input in batches.
         """
         if isinstance(messages, pd.DataFrame):
             if "message" not in messages.columns:
@@ -133,22 +135,32 @@ class Model:
         evidence_terms = check_evidence_terms(evidence_terms)
         if not messages:
             return []
-        single = len(messages) == 1
+        single = len(messages) == 1 and first_row == 1
         frame = pd.DataFrame({
-            "message": [check_message(m, None if single else i) for i, m in enumerate(messages, 1)],
-            "context": [check_context(c, None if single else i) for i, c in enumerate(contexts, 1)],
+            "message": [check_message(m, None if single else i) for i, m in enumerate(messages, first_row)],
+            "context": [check_context(c, None if single else i) for i, c in enumerate(contexts, first_row)],
         })
         features, proba, reasons = self.score(frame)
         public = public_view(proba, self.classes, self.reject_rule.no_cue_label).proba
-        return [self._describe(frame.at[i, "message"], public[i], reasons[i], features[i], his_name,
-                               evidence_terms) for i in range(len(frame))]
+        evidence = self.explainer.evidence_rows(frame["message"].tolist(), features,
+                                                 self.explained_classes(public, reasons), evidence_terms)
+        return [self._describe(message, public[i], reasons[i], evidence[i], his_name)
+                for i, message in enumerate(frame["message"])]
 
     def score(self, frame: pd.DataFrame) -> tuple[Any, np.ndarray, np.ndarray]:
         """Features, class probabilities and unsure reasons for checked rows (see ``score_rows``)."""
         return score_rows(self.pipeline, frame, self.reject_rule)
 
-    def _describe(self, message: str, proba: np.ndarray, reason: str | None, row: Any, his_name: str | None,
-                  evidence_terms: int) -> Interpretation:
+    def explained_classes(self, public: np.ndarray, reasons: np.ndarray) -> np.ndarray:
+        """The class whose evidence each answer shows: its label's, or for a no-cue answer the
+        internal class's (the words that left the message without a cue)."""
+        classes = np.array([self.classes.index(label) for label in self.labels])[public.argmax(axis=1)]
+        if self.reject_rule.no_cue_label is not None:
+            classes[reasons == NO_SCENARIO_CUE] = self.classes.index(self.reject_rule.no_cue_label)
+        return classes
+
+    def _describe(self, message: str, proba: np.ndarray, reason: str | None, evidence: Evidence,
+                  his_name: str | None) -> Interpretation:
         order = np.argsort(-proba, kind="stable")
         label = self.labels[order[0]]
         info = self.task.catalog.get(label)
@@ -156,16 +168,12 @@ class Model:
         if self.task.advisor is not None:
             name_used, tips = self.task.advisor(message, label, his_name)
         ranking = tuple((self.labels[j], float(proba[j])) for j in order)
-        watch_for = info.watch_for if info else ()
-        explained = label
-        if reason == NO_SCENARIO_CUE:
-            # The scenario is the open question: show the words that made it one, and only the
-            # article's general signs to watch for.
-            watch_for, explained = GENUINE_SIGNS, self.reject_rule.no_cue_label
+        # For a no-cue answer the scenario is the open question: only the article's general signs apply.
+        watch_for = GENUINE_SIGNS if reason == NO_SCENARIO_CUE else info.watch_for if info else ()
         return Interpretation(
             message=message, label=label, probability=float(proba[order[0]]), ranking=ranking,
             unsure=reason is not None,
-            evidence=self._explainer.evidence(message, row, self.classes.index(explained), evidence_terms),
+            evidence=evidence,
             title=info.title if info else None, explanation=info.explanation if info else None,
             tone=info.tone if info else None, watch_for=watch_for,
             suggestion=info.suggestion if info else None, name_used=name_used, tips=tips,

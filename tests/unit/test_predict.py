@@ -71,7 +71,7 @@ def test_evidence_is_exact(tiny_model) -> None:
     features = tiny_model.pipeline.named_steps["features"].transform(frame)
     clf = tiny_model.pipeline.named_steps["clf"]
     k = list(clf.classes_).index(result.label)
-    contributions = tiny_model._explainer.contributions(message, features[0], k)
+    contributions = tiny_model.explainer.contributions(message, features[0], k)
     assert np.isclose(sum(contributions.values()) + clf.intercept_[k], clf.decision_function(features)[0, k])
     assert any(term.text == "stranger" for term in result.evidence.toward)
     assert all(t.weight > 0 for t in result.evidence.toward) and all(t.weight < 0 for t in result.evidence.against)
