@@ -84,8 +84,7 @@ def report(name: str, frame: pd.DataFrame, proba: np.ndarray, classes: np.ndarra
     truth = frame["label"].to_numpy()
     rule = tune_unsure_rule(proba, classes, truth, base, out_of_scope_label=out_of_scope)
     scored = predictions_frame(frame, proba, classes, rule)
-    public = [c for c in classes if c != base.no_cue_label]
-    summary = evaluation_summary(scored, public, out_of_scope, base.red_flags)
+    summary = evaluation_summary(scored, rule.public_labels(classes), out_of_scope, base.red_flags)
     flags = red_flag_precision(rule, proba, classes, truth, everyday_weights(truth, out_of_scope))
     everyday = summary["answers_by_label"][out_of_scope]
     return {"shape": name, "macro-F1 (11-way)": round(summary["macro_f1"], 3),

@@ -67,6 +67,10 @@ class RejectRule:
     red_flags: tuple[str, ...] = ()
     no_cue_label: str | None = None
 
+    def public_labels(self, classes: Sequence[str]) -> tuple[str, ...]:
+        """The labels answers can carry: every class but the internal no-cue one."""
+        return tuple(c for c in classes if c != self.no_cue_label)
+
     def reasons(self, proba: np.ndarray, classes: Sequence[str],
                 known: np.ndarray | None = None) -> np.ndarray:
         """One reason per row (None = a confident answer), first matching rule wins."""

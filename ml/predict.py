@@ -97,7 +97,7 @@ class Model:
         self.metadata = metadata
         self.version = version
         self.classes: tuple[str, ...] = tuple(pipeline.classes_)  # what the pipeline learned, internal class too
-        self.labels: tuple[str, ...] = tuple(c for c in self.classes if c != reject_rule.no_cue_label)
+        self.labels: tuple[str, ...] = reject_rule.public_labels(self.classes)
         self.explainer = Explainer(pipeline)
 
     def __repr__(self) -> str:

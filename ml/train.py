@@ -124,8 +124,7 @@ def holdout_scores(frame: pd.DataFrame, settings: Settings, rule: RejectRule, *,
     pipeline = fit(train_part, settings, seed)
     _, proba, reasons = score_rows(pipeline, held_out, rule)
     scored = predictions_frame(held_out, proba, pipeline.classes_, rule, reasons)
-    public = [c for c in pipeline.classes_ if c != rule.no_cue_label]
-    summary = evaluation_summary(scored, public, out_of_scope_label, rule.red_flags)
+    summary = evaluation_summary(scored, rule.public_labels(pipeline.classes_), out_of_scope_label, rule.red_flags)
     summary["reject_rule"] = tradeoff(rule, proba, np.searchsorted(pipeline.classes_, held_out["label"]),
                                       pipeline.classes_).to_dict()
     return summary, scored
@@ -155,17 +154,13 @@ def train(frame: pd.DataFrame, *, space: Mapping[str, Iterable[Any]] = SEARCH_SP
     proba, labels = out_of_fold_proba(train_part, found.settings, seed=seed, folds=folds)
     truth = train_part["label"].to_numpy()
     rule = tune_unsure_rule(proba, labels, truth, base_rule or RejectRule(), min_coverage, out_of_scope_label)
-    scored = predictions_frame(train_part, proba, labels, rule)
-    public = [c for c in labels if c != rule.no_cue_label]
     summary: dict[str, Any] = {
         "cv": {"folds": folds, "seed": seed, "rows": len(train_part), "macro_f1_mean": found.cv_macro_f1_mean,
                "macro_f1_std": found.cv_macro_f1_std, "candidates": list(found.table)},
         "reject_rule": {**rule.to_dict(), "min_coverage": min_coverage,
                         "out_of_fold": tradeoff(rule, proba, np.searchsorted(labels, truth), labels).to_dict(),
                         "red_flags_out_of_fold": red_flag_precision(rule, proba, labels, truth,
-                                                                    everyday_weights(truth, out_of_scope_label)),
-                        "answers_out_of_fold": evaluation_summary(scored, public, out_of_scope_label,
-                                                                  rule.red_flags)["answers_by_label"]},
+                                                                    everyday_weights(truth, out_of_scope_label))},
     }
     if holdout_fraction > 0:
         progress("scoring the held-out split once")
