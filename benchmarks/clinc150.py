@@ -11,7 +11,7 @@ scored through the Model API. Two schemes, as in the paper's Table 2:
 * oos-train:     ``oos`` is the 151st class; the top label is the answer.
 * oos-threshold: on top of that, an answer whose top probability is below a
                  threshold becomes ``oos``; the threshold is the one with the
-                 best val accuracy over all 151 classes (ml.abstain.tune_reject_as_label).
+                 best val accuracy over all 151 classes (ml.unsure.tune_unsure_as_label).
 
 fastText (``pip install -e ".[benchmark]"``, i.e. fasttext-wheel) runs in the
 same process as a peer, with the same protocol; without it the benchmark says
@@ -137,19 +137,19 @@ def apply_threshold(labels: Sequence[str], top_probability: Sequence[float], thr
                     oos: str = OOS) -> np.ndarray:
     """The oos-threshold scheme: answers whose top probability is below ``threshold`` become ``oos``.
 
-    Same comparison as ml.abstain.RejectRule.unsure with min_margin 0.
+    Same comparison as ml.unsure.UnsureRule.unsure with min_margin 0.
     """
     return np.where(np.asarray(top_probability, dtype=float) < threshold, oos, np.asarray(labels, dtype=object))
 
 
 def choose_threshold(proba: np.ndarray, classes: Sequence[str], y_true: Sequence[str], oos: str = OOS) -> float:
     """The paper's rule on validation data: the threshold with the best 151-way accuracy."""
-    from ml.abstain import tune_reject_as_label
+    from ml.unsure import tune_unsure_as_label
 
     classes = list(classes)
     index = {label: i for i, label in enumerate(classes)}
     y_index = np.array([index[label] for label in y_true])
-    return tune_reject_as_label(proba, y_index, classes.index(oos)).min_probability
+    return tune_unsure_as_label(proba, y_index, classes.index(oos)).min_probability
 
 
 def both_schemes(y_true: Sequence[str], labels: Sequence[str], top_probability: Sequence[float],

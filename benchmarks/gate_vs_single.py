@@ -25,7 +25,6 @@ import numpy as np
 import pandas as pd
 from sklearn.model_selection import StratifiedKFold
 
-from ml.abstain import RejectRule, everyday_weights, red_flag_precision, tune_unsure_rule
 from ml.config import CV_FOLDS, HOLDOUT_FRACTION, SEED
 from ml.data import split_holdout
 from ml.errors import ModelFileError
@@ -34,6 +33,7 @@ from ml.pipeline import Settings
 from ml.predict import model_metadata
 from ml.tasks import get_task
 from ml.train import fit, out_of_fold_proba
+from ml.unsure import UnsureRule, everyday_weights, red_flag_precision, tune_unsure_rule
 from ml.workflow import load_task_data
 
 GATE_RECALL = 0.99  # share of everyday rows the gate must let through as not_about_missing
@@ -79,7 +79,7 @@ def apply_gate(proba: np.ndarray, classes: np.ndarray, truth: np.ndarray, out_of
     return gated
 
 
-def report(name: str, frame: pd.DataFrame, proba: np.ndarray, classes: np.ndarray, base: RejectRule,
+def report(name: str, frame: pd.DataFrame, proba: np.ndarray, classes: np.ndarray, base: UnsureRule,
            out_of_scope: str, seconds: float) -> dict[str, object]:
     truth = frame["label"].to_numpy()
     rule = tune_unsure_rule(proba, classes, truth, base, out_of_scope_label=out_of_scope)
@@ -100,7 +100,7 @@ def main() -> None:
     frame, _, _ = load_task_data(task)
     train_part, _ = split_holdout(frame, HOLDOUT_FRACTION, SEED)
     settings = chosen_settings()
-    base = RejectRule(red_flags=task.red_flags, no_cue_label=task.no_cue_label)
+    base = UnsureRule(red_flags=task.red_flags, no_cue_label=task.no_cue_label)
     print(f"{len(train_part)} training rows, {CV_FOLDS}-fold out-of-fold, settings: {settings.describe()}")
     started = time.perf_counter()
     proba, classes = out_of_fold_proba(train_part, settings)

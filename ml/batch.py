@@ -39,11 +39,11 @@ from typing import TextIO
 import numpy as np
 import pandas as pd
 
-from ml.abstain import public_view
 from ml.data import iter_message_chunks, read_messages
 from ml.errors import DataError, MLError
 from ml.inputs import check_context, check_message
 from ml.predict import Model, load_model
+from ml.unsure import public_view
 
 OUTPUT_COLUMNS = ("message", "context", "label", "probability", "unsure", "reason", "title", "tone", "evidence")
 # The empty frame Dask needs to know the output's columns and types without scoring anything.
@@ -70,7 +70,7 @@ def score_partition(frame: pd.DataFrame, model: Model) -> pd.DataFrame:
     if checked.empty:
         return OUTPUT_META.copy()
     features, proba, reasons = model.score(checked)
-    public = public_view(proba, model.classes, model.reject_rule.no_cue_label).proba
+    public = public_view(proba, model.classes, model.unsure_rule.no_cue_label).proba
     top = public.argmax(axis=1)
     labels = np.asarray(model.labels, dtype=object)[top]
     evidence = model.explainer.evidence_rows(checked["message"].tolist(), features,

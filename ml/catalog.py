@@ -265,7 +265,7 @@ COACH = MappingProxyType({
     ),
 })
 
-# Why an answer is unsure, in plain words; keys are the reason ids of ml.abstain.
+# Why an answer is unsure, in plain words; keys are the reason ids of ml.unsure.
 UNSURE_EXPLANATIONS: Mapping[str, str] = MappingProxyType({
     "no_known_words": "None of the message's words are ones the model has learned from, so it has nothing to go on.",
     "no_scenario_cue": (

@@ -66,7 +66,7 @@ def cmd_train(args: argparse.Namespace) -> int:
                          allow_missing_labels=args.allow_missing_labels, force=args.force,
                          progress=lambda line: print(line, file=sys.stderr, flush=True))
     meta = trained.metadata
-    cv, rule, oof = meta.cv, meta.reject_rule, meta.reject_out_of_fold
+    cv, rule, oof = meta.cv, meta.unsure_rule, meta.unsure_out_of_fold
     print(f"saved {meta.task} model to {portable_path(trained.directory)} as version {trained.version} (current)")
     print(f"settings: {meta.config.settings.to_dict()}")
     print(f"CV macro-F1 ({meta.config.cv_folds}-fold, {cv.rows} rows): {cv.macro_f1_mean:.3f} ± {cv.macro_f1_std:.3f}")
@@ -100,7 +100,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         print(json.dumps({"evaluated": result.description, **result.summary}, indent=2))
     else:
         print(format_summary(result.summary, f"evaluated: {result.description} ({result.summary['rows']} rows)"))
-        rule = result.summary["reject_rule"]
+        rule = result.summary["unsure_rule"]
         if result.summary["per_label"]:  # only rows with a public true label have an accuracy
             print(f"\nunsure rule: answers {rule['coverage']:.1%} at {rule['accuracy_answered']:.1%} accuracy "
                   f"(vs {rule['accuracy_all']:.1%} answering all)")
@@ -109,8 +109,8 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 def format_interpretation(r: Any, top_k: int) -> str:
     """A human-readable answer: title, confidence, meaning, evidence, what to watch for."""
-    from ml.abstain import NO_SCENARIO_CUE
     from ml.explain import format_terms
+    from ml.unsure import NO_SCENARIO_CUE
 
     header = f"{r.title} ({r.label})" if r.title else r.label
     if r.reason == NO_SCENARIO_CUE:

@@ -11,8 +11,8 @@ from sklearn import config_context
 from sklearn.metrics import accuracy_score, f1_score, precision_recall_fscore_support
 from sklearn.pipeline import Pipeline
 
-from ml.abstain import RejectRule, public_view
 from ml.pipeline import known_feature_rows, transform_features
+from ml.unsure import UnsureRule, public_view
 
 
 def classification_summary(y_true: Sequence[str], y_pred: Sequence[str], labels: Sequence[str]) -> dict[str, Any]:
@@ -34,7 +34,7 @@ def classification_summary(y_true: Sequence[str], y_pred: Sequence[str], labels:
     }
 
 
-def score_rows(pipeline: Pipeline, frame: pd.DataFrame, rule: RejectRule) -> tuple[Any, np.ndarray, np.ndarray]:
+def score_rows(pipeline: Pipeline, frame: pd.DataFrame, rule: UnsureRule) -> tuple[Any, np.ndarray, np.ndarray]:
     """Features, class probabilities and unsure reasons (None = confident) for a frame's rows.
 
     The one scoring path behind ``interpret``, the held-out protocol and
@@ -50,7 +50,7 @@ def score_rows(pipeline: Pipeline, frame: pd.DataFrame, rule: RejectRule) -> tup
     return features, proba, rule.reasons(proba, pipeline.classes_, known_feature_rows(vectorizers, features))
 
 
-def predictions_frame(frame: pd.DataFrame, proba: np.ndarray, classes: Sequence[str], rule: RejectRule,
+def predictions_frame(frame: pd.DataFrame, proba: np.ndarray, classes: Sequence[str], rule: UnsureRule,
                       reasons: np.ndarray | None = None) -> pd.DataFrame:
     """The labelled rows with predicted (public) label, its probability, runner-up, unsure reason and correctness.
 

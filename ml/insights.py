@@ -24,7 +24,6 @@ from sklearn.feature_extraction.text import CountVectorizer
 from sklearn.feature_selection import chi2
 from sklearn.pipeline import Pipeline
 
-from ml.abstain import RejectRule, RejectTradeoff, tradeoff, tune_unsure_rule
 from ml.config import CV_FOLDS, MIN_COVERAGE, SEED
 from ml.datacheck import profile
 from ml.evaluate import classification_summary, predictions_frame
@@ -34,6 +33,7 @@ from ml.predict import Interpretation, Model
 from ml.tasks import Task, get_task
 from ml.text import TOKEN_PATTERN, normalize_text
 from ml.train import default_settings, fit, out_of_fold_proba
+from ml.unsure import UnsureRule, UnsureTradeoff, tradeoff, tune_unsure_rule
 from ml.workflow import load_task_data
 
 _SOURCES = {"message_word": "message", "message_char": "message chars", "context": "context"}
@@ -118,11 +118,11 @@ class OutOfFold:
     labels: tuple[str, ...]
     proba: np.ndarray
     y_index: np.ndarray
-    rule: RejectRule
+    rule: UnsureRule
     scored: pd.DataFrame
 
     @property
-    def tradeoff(self) -> RejectTradeoff:
+    def tradeoff(self) -> UnsureTradeoff:
         """What the tuned unsure rule costs and buys on these predictions."""
         return tradeoff(self.rule, self.proba, self.y_index, self.labels)
 
@@ -138,15 +138,15 @@ def out_of_fold_predictions(task: str | Task, settings: Settings | None = None, 
     settings = settings or default_settings(frame)
     proba, labels = out_of_fold_proba(frame, settings, seed=seed, folds=folds)
     y_index = np.searchsorted(labels, frame["label"])
-    base = RejectRule(red_flags=task.red_flags, no_cue_label=task.no_cue_label)
+    base = UnsureRule(red_flags=task.red_flags, no_cue_label=task.no_cue_label)
     rule = tune_unsure_rule(proba, labels, frame["label"].to_numpy(), base, min_coverage, task.out_of_scope_label)
     # The notebooks study the classifier itself, so its internal no-cue class counts as a prediction
-    # here (RejectRule() keeps every class); the unsure reasons are still the tuned rule's.
-    scored = predictions_frame(frame, proba, labels, RejectRule(), rule.reasons(proba, labels))
+    # here (UnsureRule() keeps every class); the unsure reasons are still the tuned rule's.
+    scored = predictions_frame(frame, proba, labels, UnsureRule(), rule.reasons(proba, labels))
     return OutOfFold(task, settings, frame, tuple(labels), proba, y_index, rule, scored)
 
 
-def fit_model(task: str | Task, settings: Settings | None = None, rule: RejectRule | None = None, *,
+def fit_model(task: str | Task, settings: Settings | None = None, rule: UnsureRule | None = None, *,
               seed: int = SEED) -> Model:
     """A :class:`ml.Model` fitted in memory on all of a task's rows, with no saved files.
 
@@ -156,7 +156,7 @@ def fit_model(task: str | Task, settings: Settings | None = None, rule: RejectRu
     """
     frame, task = task_data(task)
     settings = settings or default_settings(frame)
-    rule = rule or RejectRule(red_flags=task.red_flags, no_cue_label=task.no_cue_label)
+    rule = rule or UnsureRule(red_flags=task.red_flags, no_cue_label=task.no_cue_label)
     return Model(fit(frame, settings, seed), task, rule)
 
 
@@ -237,14 +237,14 @@ def coverage_accuracy_curve(proba: np.ndarray, y_index: np.ndarray,
                             thresholds: Sequence[float] | None = None) -> pd.DataFrame:
     """Coverage and accuracy of the unsure rule as its probability threshold rises.
 
-    Each row is :func:`ml.abstain.tradeoff` for ``RejectRule(min_probability=t)``
+    Each row is :func:`ml.unsure.tradeoff` for ``UnsureRule(min_probability=t)``
     (no margin), so the curve and the shipped rule use one definition. Raising
     the threshold answers fewer messages (coverage never rises) and usually
     answers them more accurately. Thresholds that answer nothing are left
     out: accuracy is undefined there.
     """
     grid = np.round(np.arange(0.0, 1.0, 0.02), 3) if thresholds is None else np.asarray(thresholds, dtype=float)
-    rows = [{"min_probability": float(t), **asdict(tradeoff(RejectRule(float(t)), proba, y_index))}
+    rows = [{"min_probability": float(t), **asdict(tradeoff(UnsureRule(float(t)), proba, y_index))}
             for t in np.sort(grid)]
     curve = pd.DataFrame(rows)
     return curve.loc[curve["coverage"] > 0].reset_index(drop=True)
@@ -387,7 +387,7 @@ def plot_f1(table: pd.DataFrame, title: str = "Cross-validated F1 per label") ->
                     reference_label=f"macro-F1 (all folds pooled) {table['f1'].mean():.3f}")
 
 
-def plot_coverage_curve(curve: pd.DataFrame, chosen: RejectTradeoff | None = None,
+def plot_coverage_curve(curve: pd.DataFrame, chosen: UnsureTradeoff | None = None,
                         title: str = 'The "unsure" trade-off: answer fewer, get more right') -> Figure:
     """Accuracy on answered messages against the share answered, one point per threshold.
 

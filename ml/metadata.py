@@ -17,16 +17,16 @@ from typing import Any
 import sklearn
 
 import ml
-from ml.abstain import RedFlagPrecision, RejectRule, RejectTradeoff
 from ml.config import MAX_HOLDOUT_FRACTION
 from ml.errors import IncompatibleModelError, MetadataError
 from ml.pipeline import Settings
 from ml.records import LABEL_PATTERN, Fields
 from ml.tasks import TASK_NAME_PATTERN
+from ml.unsure import RedFlagPrecision, UnsureRule, UnsureTradeoff
 
-# Bump when the files of a model version, or the text cleaning the saved vectorizers
+# Bump when the files or metadata fields of a model version, or the text cleaning the saved vectorizers
 # call (ml.text), change: an older model would otherwise load and quietly see other features.
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 
 SHA256_PATTERN = r"[0-9a-f]{64}"
 VERSION_TEXT_PATTERN = r"[0-9A-Za-z.+_-]{1,40}"
@@ -130,9 +130,9 @@ class HoldoutScore:
         return score
 
 
-def _tradeoff_from_dict(values: object, where: str) -> RejectTradeoff:
+def _tradeoff_from_dict(values: object, where: str) -> UnsureTradeoff:
     record = Fields(values, where)
-    tradeoff = RejectTradeoff(**{f.name: record.number(f.name, 0.0, 1.0) for f in fields(RejectTradeoff)})
+    tradeoff = UnsureTradeoff(**{f.name: record.number(f.name, 0.0, 1.0) for f in fields(UnsureTradeoff)})
     record.done()
     return tradeoff
 
@@ -152,20 +152,20 @@ class ModelMetadata:
     data: DataRecord
     cv: CrossValidation
     holdout: HoldoutScore | None
-    reject_rule: RejectRule
-    reject_out_of_fold: RejectTradeoff  # what the rule costs and buys, out-of-fold
+    unsure_rule: UnsureRule
+    unsure_out_of_fold: UnsureTradeoff  # what the rule costs and buys, out-of-fold
     red_flags_out_of_fold: RedFlagPrecision  # how often a confident red flag was right, out-of-fold
 
     @classmethod
     def describe_new(cls, *, task: str, labels: tuple[str, ...], config: TrainingConfig, data: DataRecord,
-                     cv: CrossValidation, holdout: HoldoutScore | None, reject_rule: RejectRule,
-                     reject_out_of_fold: RejectTradeoff, red_flags_out_of_fold: RedFlagPrecision) -> ModelMetadata:
+                     cv: CrossValidation, holdout: HoldoutScore | None, unsure_rule: UnsureRule,
+                     unsure_out_of_fold: UnsureTradeoff, red_flags_out_of_fold: RedFlagPrecision) -> ModelMetadata:
         """A record for a model trained now, in this environment."""
         return cls(format_version=FORMAT_VERSION, task=task, labels=labels,
                    created_at=datetime.now(UTC).isoformat(timespec="seconds"), ml_version=ml.__version__,
                    sklearn_version=sklearn.__version__, python_version=platform.python_version(),
-                   config=config, data=data, cv=cv, holdout=holdout, reject_rule=reject_rule,
-                   reject_out_of_fold=reject_out_of_fold, red_flags_out_of_fold=red_flags_out_of_fold)
+                   config=config, data=data, cv=cv, holdout=holdout, unsure_rule=unsure_rule,
+                   unsure_out_of_fold=unsure_out_of_fold, red_flags_out_of_fold=red_flags_out_of_fold)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -173,7 +173,7 @@ class ModelMetadata:
             "created_at": self.created_at, "ml_version": self.ml_version, "sklearn_version": self.sklearn_version,
             "python_version": self.python_version, "config": self.config.to_dict(), "data": self.data.to_dict(),
             "cv": asdict(self.cv), "holdout": asdict(self.holdout) if self.holdout else None,
-            "reject_rule": self.reject_rule.to_dict(), "reject_out_of_fold": asdict(self.reject_out_of_fold),
+            "unsure_rule": self.unsure_rule.to_dict(), "unsure_out_of_fold": asdict(self.unsure_out_of_fold),
             "red_flags_out_of_fold": asdict(self.red_flags_out_of_fold),
         }
 
@@ -205,20 +205,20 @@ class ModelMetadata:
             data=DataRecord.from_dict(*record.nested("data")),
             cv=CrossValidation.from_dict(*record.nested("cv")),
             holdout=HoldoutScore.from_dict(*record.nested("holdout")),
-            reject_rule=RejectRule.from_dict(*record.nested("reject_rule")),
-            reject_out_of_fold=_tradeoff_from_dict(*record.nested("reject_out_of_fold")),
+            unsure_rule=UnsureRule.from_dict(*record.nested("unsure_rule")),
+            unsure_out_of_fold=_tradeoff_from_dict(*record.nested("unsure_out_of_fold")),
             red_flags_out_of_fold=RedFlagPrecision.from_dict(*record.nested("red_flags_out_of_fold")),
         )
         record.done()
         if list(metadata.labels) != sorted(metadata.labels):
             raise MetadataError("labels must be in the pipeline's (sorted) order")
-        rule = metadata.reject_rule
+        rule = metadata.unsure_rule
         if rule.no_cue_label is not None and rule.no_cue_label not in metadata.labels:
-            raise MetadataError("reject_rule.no_cue_label must be one of the labels")
+            raise MetadataError("unsure_rule.no_cue_label must be one of the labels")
         if not set(rule.red_flags) <= set(metadata.labels):
-            raise MetadataError("reject_rule.red_flags must be labels of the model")
+            raise MetadataError("unsure_rule.red_flags must be labels of the model")
         if metadata.red_flags_out_of_fold.worst_label not in (*rule.red_flags, ""):
-            raise MetadataError("red_flags_out_of_fold.worst_label must be one of reject_rule.red_flags")
+            raise MetadataError("red_flags_out_of_fold.worst_label must be one of unsure_rule.red_flags")
         if (metadata.holdout is None) != (metadata.config.holdout_fraction == 0):
             raise MetadataError("holdout must be recorded exactly when config.holdout_fraction is above 0")
         return metadata

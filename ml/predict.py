@@ -17,7 +17,6 @@ import numpy as np
 import pandas as pd
 from sklearn.pipeline import Pipeline
 
-from ml.abstain import NO_SCENARIO_CUE, RejectRule, public_view
 from ml.artifacts import read_metadata, read_version
 from ml.catalog import GENUINE_SIGNS, UNSURE_EXPLANATIONS
 from ml.errors import IncompatibleModelError, InputError, MessageTypeError
@@ -27,6 +26,7 @@ from ml.inputs import check_context, check_evidence_terms, check_his_name, check
 from ml.metadata import ModelMetadata
 from ml.store import locate
 from ml.tasks import Task, task_of_model
+from ml.unsure import NO_SCENARIO_CUE, UnsureRule, public_view
 
 
 @dataclass(frozen=True)
@@ -36,8 +36,8 @@ class Interpretation:
     ``ranking`` holds every label with its probability, best first, summing to 1.
     ``evidence`` is about ``label``, except for a ``no_scenario_cue`` answer,
     where it shows the words that left the message without a cue.
-    ``unsure`` is True when the saved reject rule fires, and ``reason`` says
-    why (an id of ``ml.abstain.UNSURE_REASONS``, in plain words in
+    ``unsure`` is True when the saved unsure rule fires, and ``reason`` says
+    why (an id of ``ml.unsure.UNSURE_REASONS``, in plain words in
     ``reason_text``): then read ``candidates`` rather than one answer, and the
     best ``genuine_reading`` and ``red_flag_reading``. Catalogue fields (title,
     explanation, tone, watch_for, suggestion, readings) are None or empty for
@@ -89,15 +89,15 @@ class Model:
     ``metadata`` and ``version`` are None for a model fitted in memory (notebooks).
     """
 
-    def __init__(self, pipeline: Pipeline, task: Task, reject_rule: RejectRule,
+    def __init__(self, pipeline: Pipeline, task: Task, unsure_rule: UnsureRule,
                  metadata: ModelMetadata | None = None, version: str | None = None) -> None:
         self.pipeline = pipeline
         self.task = task
-        self.reject_rule = reject_rule
+        self.unsure_rule = unsure_rule
         self.metadata = metadata
         self.version = version
         self.classes: tuple[str, ...] = tuple(pipeline.classes_)  # what the pipeline learned, internal class too
-        self.labels: tuple[str, ...] = reject_rule.public_labels(self.classes)
+        self.labels: tuple[str, ...] = unsure_rule.public_labels(self.classes)
         self.explainer = Explainer(pipeline)
 
     def __repr__(self) -> str:
@@ -141,7 +141,7 @@ class Model:
             "context": [check_context(c, None if single else i) for i, c in enumerate(contexts, first_row)],
         })
         features, proba, reasons = self.score(frame)
-        public = public_view(proba, self.classes, self.reject_rule.no_cue_label).proba
+        public = public_view(proba, self.classes, self.unsure_rule.no_cue_label).proba
         evidence = self.explainer.evidence_rows(frame["message"].tolist(), features,
                                                  self.explained_classes(public, reasons), evidence_terms)
         return [self._describe(message, public[i], reasons[i], evidence[i], his_name)
@@ -149,14 +149,14 @@ class Model:
 
     def score(self, frame: pd.DataFrame) -> tuple[Any, np.ndarray, np.ndarray]:
         """Features, class probabilities and unsure reasons for checked rows (see ``score_rows``)."""
-        return score_rows(self.pipeline, frame, self.reject_rule)
+        return score_rows(self.pipeline, frame, self.unsure_rule)
 
     def explained_classes(self, public: np.ndarray, reasons: np.ndarray) -> np.ndarray:
         """The class whose evidence each answer shows: its label's, or for a no-cue answer the
         internal class's (the words that left the message without a cue)."""
         classes = np.array([self.classes.index(label) for label in self.labels])[public.argmax(axis=1)]
-        if self.reject_rule.no_cue_label is not None:
-            classes[reasons == NO_SCENARIO_CUE] = self.classes.index(self.reject_rule.no_cue_label)
+        if self.unsure_rule.no_cue_label is not None:
+            classes[reasons == NO_SCENARIO_CUE] = self.classes.index(self.unsure_rule.no_cue_label)
         return classes
 
     def _describe(self, message: str, proba: np.ndarray, reason: str | None, evidence: Evidence,
@@ -218,7 +218,7 @@ def load_model(task_or_path: str | Path = "meaning") -> Model:
     location = locate(task_or_path)
     pipeline, metadata = read_version(location.directory)
     task = _checked_task(metadata, location.task, location.directory)
-    return Model(pipeline, task, metadata.reject_rule, metadata, location.version)
+    return Model(pipeline, task, metadata.unsure_rule, metadata, location.version)
 
 
 def model_metadata(task_or_path: str | Path) -> ModelMetadata:

@@ -22,7 +22,7 @@ TASK_NAME_PATTERN = r"[a-z0-9_-]{1,40}"
 
 # The meaning task's internal class: he says he misses her, but nothing in the message or
 # context points to one scenario. It is learned like a label but never reported as one:
-# an answer in this class is "unsure" with this reason (see ml.abstain).
+# an answer in this class is "unsure" with this reason (see ml.unsure).
 NO_CUE_LABEL = "no_scenario_cue"
 
 # (message, predicted label, his name or None) -> (name used or None, extra tips)

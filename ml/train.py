@@ -16,12 +16,12 @@ import pandas as pd
 from sklearn.model_selection import ParameterGrid, StratifiedKFold, cross_val_predict, cross_val_score
 from sklearn.pipeline import Pipeline
 
-from ml.abstain import RejectRule, everyday_weights, red_flag_precision, tradeoff, tune_unsure_rule
 from ml.config import CV_FOLDS, HOLDOUT_FRACTION, MIN_COVERAGE, SEED
 from ml.data import split_holdout
 from ml.errors import DataError
 from ml.evaluate import evaluation_summary, predictions_frame, score_rows
 from ml.pipeline import Settings, build_pipeline
+from ml.unsure import UnsureRule, everyday_weights, red_flag_precision, tradeoff, tune_unsure_rule
 
 Progress = Callable[[str], None]
 
@@ -45,7 +45,7 @@ class SearchResult:
 class TrainResult:
     pipeline: Pipeline
     settings: Settings
-    reject_rule: RejectRule
+    unsure_rule: UnsureRule
     summary: dict[str, Any]  # CV, thresholds and held-out numbers, saved in the metadata
 
 
@@ -112,7 +112,7 @@ def fit(frame: pd.DataFrame, settings: Settings, seed: int = SEED) -> Pipeline:
     return build_pipeline(settings, seed).fit(features_frame(frame), frame["label"])
 
 
-def holdout_scores(frame: pd.DataFrame, settings: Settings, rule: RejectRule, *, seed: int = SEED,
+def holdout_scores(frame: pd.DataFrame, settings: Settings, rule: UnsureRule, *, seed: int = SEED,
                    fraction: float = HOLDOUT_FRACTION,
                    out_of_scope_label: str | None = None) -> tuple[dict[str, Any], pd.DataFrame]:
     """Fit on the seeded training part, score the held-out part once.
@@ -125,14 +125,14 @@ def holdout_scores(frame: pd.DataFrame, settings: Settings, rule: RejectRule, *,
     _, proba, reasons = score_rows(pipeline, held_out, rule)
     scored = predictions_frame(held_out, proba, pipeline.classes_, rule, reasons)
     summary = evaluation_summary(scored, rule.public_labels(pipeline.classes_), out_of_scope_label, rule.red_flags)
-    summary["reject_rule"] = tradeoff(rule, proba, np.searchsorted(pipeline.classes_, held_out["label"]),
+    summary["unsure_rule"] = tradeoff(rule, proba, np.searchsorted(pipeline.classes_, held_out["label"]),
                                       pipeline.classes_).to_dict()
     return summary, scored
 
 
 def train(frame: pd.DataFrame, *, space: Mapping[str, Iterable[Any]] = SEARCH_SPACE, seed: int = SEED,
           folds: int = CV_FOLDS, holdout_fraction: float = HOLDOUT_FRACTION, min_coverage: float = MIN_COVERAGE,
-          base_rule: RejectRule | None = None, out_of_scope_label: str | None = None,
+          base_rule: UnsureRule | None = None, out_of_scope_label: str | None = None,
           progress: Progress = silent) -> TrainResult:
     """The full recipe: split, search, tune the unsure rule, score held-out, refit on all rows.
 
@@ -153,11 +153,11 @@ def train(frame: pd.DataFrame, *, space: Mapping[str, Iterable[Any]] = SEARCH_SP
              f"{found.cv_macro_f1_mean:.3f} ± {found.cv_macro_f1_std:.3f}")
     proba, labels = out_of_fold_proba(train_part, found.settings, seed=seed, folds=folds)
     truth = train_part["label"].to_numpy()
-    rule = tune_unsure_rule(proba, labels, truth, base_rule or RejectRule(), min_coverage, out_of_scope_label)
+    rule = tune_unsure_rule(proba, labels, truth, base_rule or UnsureRule(), min_coverage, out_of_scope_label)
     summary: dict[str, Any] = {
         "cv": {"folds": folds, "seed": seed, "rows": len(train_part), "macro_f1_mean": found.cv_macro_f1_mean,
                "macro_f1_std": found.cv_macro_f1_std, "candidates": list(found.table)},
-        "reject_rule": {**rule.to_dict(), "min_coverage": min_coverage,
+        "unsure_rule": {**rule.to_dict(), "min_coverage": min_coverage,
                         "out_of_fold": tradeoff(rule, proba, np.searchsorted(labels, truth), labels).to_dict(),
                         "red_flags_out_of_fold": red_flag_precision(rule, proba, labels, truth,
                                                                     everyday_weights(truth, out_of_scope_label))},

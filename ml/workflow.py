@@ -15,7 +15,6 @@ import numpy as np
 import pandas as pd
 from sklearn.pipeline import Pipeline
 
-from ml.abstain import RejectRule, RejectTradeoff, tradeoff
 from ml.config import CV_FOLDS, HOLDOUT_FRACTION, MIN_COVERAGE, PROJECT_ROOT, SEED
 from ml.data import file_sha256, read_examples
 from ml.datacheck import check_trainable
@@ -27,6 +26,7 @@ from ml.quality import gate_refusal
 from ml.store import ModelStore, StepHook, no_step
 from ml.tasks import Task
 from ml.train import SEARCH_SPACE, Progress, TrainResult, features_frame, holdout_scores, silent, train
+from ml.unsure import UnsureRule, UnsureTradeoff, tradeoff
 
 
 def portable_path(path: Path) -> str:
@@ -84,9 +84,9 @@ def _describe(task: Task, result: TrainResult, paths: tuple[Path, ...], rows: in
                            macro_f1_std=summary["cv"]["macro_f1_std"]),
         holdout=HoldoutScore(rows=holdout["rows"], accuracy=holdout["accuracy"], macro_f1=holdout["macro_f1"])
         if holdout else None,
-        reject_rule=result.reject_rule,
-        reject_out_of_fold=RejectTradeoff(**summary["reject_rule"]["out_of_fold"]),
-        red_flags_out_of_fold=summary["reject_rule"]["red_flags_out_of_fold"],
+        unsure_rule=result.unsure_rule,
+        unsure_out_of_fold=UnsureTradeoff(**summary["unsure_rule"]["out_of_fold"]),
+        red_flags_out_of_fold=summary["unsure_rule"]["red_flags_out_of_fold"],
     )
 
 
@@ -107,7 +107,7 @@ def train_task(task: Task, data_path: str | Path | None = None, out_dir: str | P
     check_trainable(frame, folds=folds, holdout_fraction=holdout_fraction, seed=seed, catalogue=task.labels,
                     allow_missing_labels=allow_missing_labels, source=", ".join(map(str, paths)))
     result = train(frame, space=space, seed=seed, folds=folds, holdout_fraction=holdout_fraction,
-                   min_coverage=min_coverage, base_rule=RejectRule(red_flags=task.red_flags,
+                   min_coverage=min_coverage, base_rule=UnsureRule(red_flags=task.red_flags,
                                                                   no_cue_label=task.no_cue_label),
                    out_of_scope_label=task.out_of_scope_label, progress=progress)
     metadata = _describe(task, result, paths, len(frame), seed=seed, folds=folds,
@@ -141,9 +141,9 @@ def evaluate_saved(model: Model, data_path: str | Path) -> EvaluationResult:
     """
     frame = read_examples(data_path, model.classes)
     _, proba, reasons = model.score(frame)
-    scored = predictions_frame(frame, proba, model.classes, model.reject_rule, reasons)
-    summary = evaluation_summary(scored, model.labels, model.task.out_of_scope_label, model.reject_rule.red_flags)
-    summary["reject_rule"] = tradeoff(model.reject_rule, proba, np.searchsorted(model.classes, frame["label"]),
+    scored = predictions_frame(frame, proba, model.classes, model.unsure_rule, reasons)
+    summary = evaluation_summary(scored, model.labels, model.task.out_of_scope_label, model.unsure_rule.red_flags)
+    summary["unsure_rule"] = tradeoff(model.unsure_rule, proba, np.searchsorted(model.classes, frame["label"]),
                                       model.classes).to_dict()
     return EvaluationResult(summary, scored, model.labels, f"saved {model.task.name} model on {data_path}")
 
@@ -162,7 +162,7 @@ def evaluate_holdout(model: Model) -> EvaluationResult:
     config = model.metadata.config
     frame, paths, task = load_task_data(model.task)
     fraction = config.holdout_fraction or HOLDOUT_FRACTION
-    summary, scored = holdout_scores(frame, config.settings, model.reject_rule, seed=config.seed, fraction=fraction,
+    summary, scored = holdout_scores(frame, config.settings, model.unsure_rule, seed=config.seed, fraction=fraction,
                                      out_of_scope_label=task.out_of_scope_label)
     recorded = [f.sha256 for f in model.metadata.data.files]
     changed = "" if [file_sha256(path) for path in paths] == recorded else " (the data changed since training)"

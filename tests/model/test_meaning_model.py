@@ -8,12 +8,12 @@ these tests and absent from the training data.
 import pytest
 from sklearn.model_selection import StratifiedKFold, cross_val_score
 
-from ml.abstain import NO_SCENARIO_CUE
 from ml.data import read_examples
 from ml.datacheck import dedup_key
 from ml.pipeline import Settings, build_pipeline
 from ml.tasks import get_task
 from ml.train import features_frame
+from ml.unsure import NO_SCENARIO_CUE
 from ml.workflow import load_task_data
 from tests.model.cases import CUE_ADDED, CUELESS, DIRECTIONAL, EVERYDAY, INVARIANT, MEANING_CLEAR
 

@@ -18,10 +18,10 @@ from typing import NoReturn
 import pytest
 import uvicorn
 
-from ml.abstain import NO_SCENARIO_CUE
 from ml.config import PROJECT_ROOT
 from ml.predict import Model
 from ml.serve import create_app
+from ml.unsure import NO_SCENARIO_CUE
 
 SCREENSHOTS = PROJECT_ROOT / "reports" / "browser"
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

@@ -11,12 +11,12 @@ import pandas as pd
 import pytest
 
 from ml import batch
-from ml.abstain import public_view
 from ml.batch import OUTPUT_COLUMNS, score_csv, score_files_dask, score_partition
 from ml.config import DATA_DIR
 from ml.data import iter_message_chunks
 from ml.errors import DataError
 from ml.pipeline import transform_features
+from ml.unsure import public_view
 from tests.unit.test_cli import run
 
 ROWS = {"message": ["dinner friday?", "remember me?", "hey stranger", "running late", "miss u"],
@@ -74,7 +74,7 @@ def test_probabilities_and_features_are_the_pipelines(meaning_model) -> None:
     frame = pd.concat([pd.read_csv(path, dtype=str, keep_default_na=False)
                        for path in sorted(DATA_DIR.glob("meaning*.csv"))], ignore_index=True)[["message", "context"]]
     expected = public_view(meaning_model.pipeline.predict_proba(frame), meaning_model.classes,
-                           meaning_model.reject_rule.no_cue_label).proba
+                           meaning_model.unsure_rule.no_cue_label).proba
     got = np.array([[dict(r.ranking)[label] for label in meaning_model.labels]
                     for r in meaning_model.interpret_many(frame)])
     np.testing.assert_allclose(got, expected, rtol=0, atol=1e-12)

@@ -7,12 +7,12 @@ import pandas as pd
 import pytest
 
 from ml import insights
-from ml.abstain import RejectRule, tradeoff
 from ml.datacheck import profile
 from ml.evaluate import classification_summary
 from ml.pipeline import Settings
 from ml.tasks import Task
 from ml.train import fit
+from ml.unsure import UnsureRule, tradeoff
 
 # Each label has one word no other label uses: "pizza" for food, "dog" for pets.
 TOY = pd.DataFrame({
@@ -102,7 +102,7 @@ def test_coverage_curve_is_monotone_and_agrees_with_the_rule() -> None:
     first = curve.iloc[0]
     assert first["coverage"] == 1.0 and first["accuracy_answered"] == pytest.approx(first["accuracy_all"])
     row = curve.loc[curve["min_probability"] == 0.5].iloc[0]
-    expected = tradeoff(RejectRule(0.5), proba, y_index)
+    expected = tradeoff(UnsureRule(0.5), proba, y_index)
     assert row["coverage"] == pytest.approx(expected.coverage)
     assert row["accuracy_answered"] == pytest.approx(expected.accuracy_answered)
 
@@ -153,7 +153,7 @@ def test_out_of_fold_predictions_cover_every_row_with_a_tuned_rule(tiny_csv: Pat
 
 
 def test_fit_model_interprets_without_saved_files(tiny_csv: Path) -> None:
-    rule = RejectRule(0.99, 0.0)
+    rule = UnsureRule(0.99, 0.0)
     model = insights.fit_model(Task("tiny", None, data_path=tiny_csv), rule=rule)
     result = model.interpret("brunch saturday? miss hanging out")
     assert result.label in model.labels and result.unsure  # the strict rule we passed is the one used
@@ -190,7 +190,7 @@ def test_grid_plots_have_one_titled_panel_per_label() -> None:
 def test_coverage_plot_is_labelled_and_marks_the_tuned_rule() -> None:
     proba = np.array([[0.9, 0.1], [0.8, 0.2], [0.55, 0.45], [0.52, 0.48]])
     y_index = np.array([0, 0, 1, 1])
-    chosen = tradeoff(RejectRule(0.6), proba, y_index)
+    chosen = tradeoff(UnsureRule(0.6), proba, y_index)
     fig = insights.plot_coverage_curve(insights.coverage_accuracy_curve(proba, y_index), chosen, "trade-off")
     ax = fig.axes[0]
     assert ax.get_title() == "trade-off" and "coverage" in ax.get_xlabel() and "accuracy" in ax.get_ylabel()

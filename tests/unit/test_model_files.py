@@ -110,7 +110,7 @@ def test_round_trip_keeps_predictions_and_metadata(tiny_model, tiny_frame, model
     meta = model_metadata(model_root)
     assert meta.task == "tiny" and meta.labels == ("hang", "other", "silence")
     assert meta.data.rows == len(tiny_frame) and len(meta.data.files[0].sha256) == 64
-    assert reloaded.reject_rule == meta.reject_rule
+    assert reloaded.unsure_rule == meta.unsure_rule
     assert sorted(p.name for p in version_dir(model_root).iterdir()) == sorted([CHECKSUM_FILE, META_FILE, MODEL_FILE])
 
 
@@ -142,7 +142,7 @@ def test_truncated_model_file_fails_its_checksum(model_root: Path) -> None:
 def test_edited_metadata_without_new_checksums_is_refused(model_root: Path) -> None:
     directory = version_dir(model_root)
     meta = read_meta(directory)
-    meta["reject_rule"]["min_probability"] = 0.0
+    meta["unsure_rule"]["min_probability"] = 0.0
     (directory / META_FILE).write_text(json.dumps(meta), encoding="utf-8")
     with pytest.raises(ModelFileError, match=f"{META_FILE} does not match its checksum"):
         load_model(model_root)
@@ -165,21 +165,21 @@ def _set(meta: dict, value: object, *path: str | int) -> dict:
 
 
 @pytest.mark.parametrize(("edit", "error", "fragment"), [
-    (lambda m: _delete(m, "reject_rule"), MetadataError, "reject_rule is missing"),
-    (lambda m: _delete(m, "reject_rule", "min_margin"), MetadataError, "reject_rule.min_margin is missing"),
-    (lambda m: _set(m, 0.99, "reject_rule", "min_probability"), MetadataError, "reject_rule.min_probability must be"),
-    (lambda m: _set(m, "0.2", "reject_rule", "min_margin"), MetadataError, "must be a finite number"),
+    (lambda m: _delete(m, "unsure_rule"), MetadataError, "unsure_rule is missing"),
+    (lambda m: _delete(m, "unsure_rule", "min_margin"), MetadataError, "unsure_rule.min_margin is missing"),
+    (lambda m: _set(m, 0.99, "unsure_rule", "min_probability"), MetadataError, "unsure_rule.min_probability must be"),
+    (lambda m: _set(m, "0.2", "unsure_rule", "min_margin"), MetadataError, "must be a finite number"),
     (lambda m: _set(m, 0, "config", "cv_folds"), MetadataError, "config.cv_folds must be in"),
     (lambda m: _set(m, ["hang", "other", "zzz"], "labels"), MetadataError, "labels .* differ"),
     (lambda m: _set(m, "../../etc", "task"), MetadataError, "task must be text matching"),
     (lambda m: _set(m, "/etc/passwd", "data", "path"), MetadataError, "unknown field"),
     (lambda m: _set(m, "../../etc/passwd", "data", "files", 0, "file_name"), MetadataError,
      r"data.files\[0\].file_name"),
-    (lambda m: _set(m, 1.5, "reject_rule", "red_flag_min_probability"), MetadataError,
-     "reject_rule.red_flag_min_probability must be"),
-    (lambda m: _set(m, 7, "reject_rule", "no_cue_label"), MetadataError, "reject_rule.no_cue_label must be text"),
-    (lambda m: _set(m, "zzz", "reject_rule", "no_cue_label"), MetadataError, "no_cue_label must be one of the labels"),
-    (lambda m: _set(m, ["zzz"], "reject_rule", "red_flags"), MetadataError, "red_flags must be labels"),
+    (lambda m: _set(m, 1.5, "unsure_rule", "red_flag_min_probability"), MetadataError,
+     "unsure_rule.red_flag_min_probability must be"),
+    (lambda m: _set(m, 7, "unsure_rule", "no_cue_label"), MetadataError, "unsure_rule.no_cue_label must be text"),
+    (lambda m: _set(m, "zzz", "unsure_rule", "no_cue_label"), MetadataError, "no_cue_label must be one of the labels"),
+    (lambda m: _set(m, ["zzz"], "unsure_rule", "red_flags"), MetadataError, "red_flags must be labels"),
     (lambda m: _set(m, [1, 2], "config", "settings", "char_ngrams"), MetadataError, "settings .* differ"),
     (lambda m: _set(m, 0.5, "config", "settings", "C"), MetadataError, "settings .* differ"),
     (lambda m: _set(m, "0.24.2", "sklearn_version"), IncompatibleModelError, "scikit-learn 0.24.2"),

@@ -58,7 +58,7 @@ def public_view(proba: np.ndarray, classes: Sequence[str], no_cue_label: str | N
 
 
 @dataclass(frozen=True)
-class RejectRule:
+class UnsureRule:
     """When an answer is unsure; see the module docstring for each threshold."""
 
     min_probability: float = 0.0
@@ -102,7 +102,7 @@ class RejectRule:
         return values
 
     @classmethod
-    def from_dict(cls, values: object, where: str = "reject_rule") -> RejectRule:
+    def from_dict(cls, values: object, where: str = "unsure_rule") -> UnsureRule:
         """The rule saved in a model's metadata, every field present and within what tuning can choose.
 
         A hand-edited threshold (say 0.99, which would mark nearly every answer unsure)
@@ -119,7 +119,7 @@ class RejectRule:
 
 
 @dataclass(frozen=True)
-class RejectTradeoff:
+class UnsureTradeoff:
     """What a rule costs and buys on a set of labelled predictions."""
 
     coverage: float              # share of messages answered (not unsure)
@@ -136,8 +136,8 @@ def _mean(mask: np.ndarray) -> float:
     return float(mask.mean()) if mask.size else 0.0
 
 
-def tradeoff(rule: RejectRule, proba: np.ndarray, y_index: np.ndarray,
-             classes: Sequence[str] | None = None) -> RejectTradeoff:
+def tradeoff(rule: UnsureRule, proba: np.ndarray, y_index: np.ndarray,
+             classes: Sequence[str] | None = None) -> UnsureTradeoff:
     """The rule's trade-off on rows whose true label is public (``y_index`` indexes ``classes``)."""
     classes = np.arange(proba.shape[1]).astype(str) if classes is None else np.asarray(classes)
     truth = classes[y_index]
@@ -146,7 +146,7 @@ def tradeoff(rule: RejectRule, proba: np.ndarray, y_index: np.ndarray,
     correct = (view.labels[view.proba.argmax(axis=1)] == truth)[public_rows]
     unsure = rule.unsure(proba, classes)[public_rows]
     answered = ~unsure
-    return RejectTradeoff(
+    return UnsureTradeoff(
         coverage=_mean(answered),
         accuracy_all=_mean(correct),
         accuracy_answered=_mean(correct[answered]),
@@ -160,8 +160,8 @@ MARGIN_GRID = np.round(np.arange(0.0, 0.51, 0.025), 3)
 RED_FLAG_GRID = np.round(np.arange(0.0, 1.0, 0.01), 3)
 
 
-def tune_reject_rule(proba: np.ndarray, y_index: np.ndarray, min_coverage: float = MIN_COVERAGE,
-                     already_unsure: np.ndarray | None = None) -> RejectRule:
+def tune_confidence_thresholds(proba: np.ndarray, y_index: np.ndarray, min_coverage: float = MIN_COVERAGE,
+                     already_unsure: np.ndarray | None = None) -> UnsureRule:
     """The rule with the best accuracy on answered messages that still answers
     at least ``min_coverage`` of them; ties go to the higher coverage, then the
     looser thresholds. Deterministic: an exhaustive grid, no sampling.
@@ -171,10 +171,10 @@ def tune_reject_rule(proba: np.ndarray, y_index: np.ndarray, min_coverage: float
     """
     correct = proba.argmax(axis=1) == y_index
     fixed = np.zeros(len(proba), dtype=bool) if already_unsure is None else already_unsure
-    best_key, best_rule = None, RejectRule()
+    best_key, best_rule = None, UnsureRule()
     for p in PROBABILITY_GRID:
         for m in MARGIN_GRID:
-            rule = RejectRule(float(p), float(m))
+            rule = UnsureRule(float(p), float(m))
             answered = ~rule.unsure(proba) & ~fixed
             coverage = answered.mean()
             if coverage < min_coverage or not answered.any():
@@ -224,7 +224,7 @@ def everyday_weights(truth: Sequence[str], out_of_scope_label: str | None,
     return weights
 
 
-def red_flag_precision(rule: RejectRule, proba: np.ndarray, classes: Sequence[str], truth: Sequence[str],
+def red_flag_precision(rule: UnsureRule, proba: np.ndarray, classes: Sequence[str], truth: Sequence[str],
                        weights: np.ndarray | None = None) -> RedFlagPrecision:
     """Precision (under row ``weights``) and recall of confident red-flag answers under ``rule``.
 
@@ -247,8 +247,8 @@ def red_flag_precision(rule: RejectRule, proba: np.ndarray, classes: Sequence[st
                             int(shown.sum()), _mean(right[np.isin(truth, rule.red_flags)]))
 
 
-def tune_red_flag_bar(rule: RejectRule, proba: np.ndarray, classes: Sequence[str], truth: Sequence[str],
-                      weights: np.ndarray | None = None, min_precision: float = RED_FLAG_MIN_PRECISION) -> RejectRule:
+def tune_red_flag_bar(rule: UnsureRule, proba: np.ndarray, classes: Sequence[str], truth: Sequence[str],
+                      weights: np.ndarray | None = None, min_precision: float = RED_FLAG_MIN_PRECISION) -> UnsureRule:
     """The loosest red-flag threshold at which every red flag's out-of-fold precision reaches ``min_precision``.
 
     Each red flag must reach it on its own, so a weak one cannot hide behind
@@ -258,18 +258,18 @@ def tune_red_flag_bar(rule: RejectRule, proba: np.ndarray, classes: Sequence[str
     rows the share they have on a real phone.
     """
     for threshold in RED_FLAG_GRID:
-        candidate = RejectRule(rule.min_probability, rule.min_margin, float(threshold), rule.red_flags,
+        candidate = UnsureRule(rule.min_probability, rule.min_margin, float(threshold), rule.red_flags,
                                rule.no_cue_label)
         if red_flag_precision(candidate, proba, classes, truth, weights).worst_precision >= min_precision:
             return candidate
-    return RejectRule(rule.min_probability, rule.min_margin, 1.0, rule.red_flags, rule.no_cue_label)
+    return UnsureRule(rule.min_probability, rule.min_margin, 1.0, rule.red_flags, rule.no_cue_label)
 
 
-def tune_unsure_rule(proba: np.ndarray, classes: Sequence[str], truth: Sequence[str], base: RejectRule,
-                     min_coverage: float = MIN_COVERAGE, out_of_scope_label: str | None = None) -> RejectRule:
+def tune_unsure_rule(proba: np.ndarray, classes: Sequence[str], truth: Sequence[str], base: UnsureRule,
+                     min_coverage: float = MIN_COVERAGE, out_of_scope_label: str | None = None) -> UnsureRule:
     """Every threshold of ``base``'s kind of rule, tuned on out-of-fold probabilities.
 
-    First the probability and margin thresholds (:func:`tune_reject_rule`, on
+    First the probability and margin thresholds (:func:`tune_confidence_thresholds`, on
     rows with a public true label), then, for tasks with red flags, the
     stricter red-flag bar (:func:`tune_red_flag_bar`, on every row, the
     ``out_of_scope_label`` rows weighted to their everyday share).
@@ -277,23 +277,23 @@ def tune_unsure_rule(proba: np.ndarray, classes: Sequence[str], truth: Sequence[
     view = public_view(proba, classes, base.no_cue_label)
     truth = np.asarray(truth)
     public = truth != base.no_cue_label
-    found = tune_reject_rule(view.proba[public], np.searchsorted(view.labels, truth[public]), min_coverage,
+    found = tune_confidence_thresholds(view.proba[public], np.searchsorted(view.labels, truth[public]), min_coverage,
                              already_unsure=view.no_cue_top[public])
-    rule = RejectRule(found.min_probability, found.min_margin, 0.0, base.red_flags, base.no_cue_label)
+    rule = UnsureRule(found.min_probability, found.min_margin, 0.0, base.red_flags, base.no_cue_label)
     if not base.red_flags:
         return rule
     return tune_red_flag_bar(rule, proba, classes, truth, everyday_weights(truth, out_of_scope_label))
 
 
-def tune_reject_as_label(proba: np.ndarray, y_index: np.ndarray, reject_index: int) -> RejectRule:
+def tune_unsure_as_label(proba: np.ndarray, y_index: np.ndarray, unsure_label_index: int) -> UnsureRule:
     """A probability-only threshold that maximises accuracy when unsure answers
-    become the out-of-scope label (``reject_index``), as in Larson et al. 2019.
+    become the out-of-scope label (``unsure_label_index``), as in Larson et al. 2019.
     """
-    best_key, best_rule = None, RejectRule()
+    best_key, best_rule = None, UnsureRule()
     predicted = proba.argmax(axis=1)
     for p in np.round(np.arange(0.0, 1.0, 0.01), 3):
-        rule = RejectRule(float(p), 0.0)
-        labels = np.where(rule.unsure(proba), reject_index, predicted)
+        rule = UnsureRule(float(p), 0.0)
+        labels = np.where(rule.unsure(proba), unsure_label_index, predicted)
         key = (round(float((labels == y_index).mean()), 6), -p)
         if best_key is None or key > best_key:
             best_key, best_rule = key, rule
