@@ -212,12 +212,13 @@ def time_batches(calls: dict[str, Callable[[], Any]], rows: int, rounds: int) ->
 # --------------------------------------------------------------------------- our pipeline
 
 def _fit_and_score(train: pd.DataFrame, val: pd.DataFrame, settings: Any, seed: int) -> tuple[float, np.ndarray, list]:
-    from ml.train import features_frame, fit
+    from ml.pipeline import pipeline_input
+    from ml.train import fit
 
     started = time.perf_counter()
     pipeline = fit(train, settings, seed)
     fit_s = time.perf_counter() - started
-    return fit_s, pipeline.predict_proba(features_frame(val)), list(pipeline.classes_)
+    return fit_s, pipeline.predict_proba(pipeline_input(val)), list(pipeline.classes_)
 
 
 def select_ours(train: pd.DataFrame, val: pd.DataFrame, space: dict[str, list[Any]], jobs: int) -> dict[str, Any]:
@@ -504,14 +505,14 @@ def load_splits(data_dir: Path) -> dict[str, pd.DataFrame]:
 
 def evaluate_ours(model: Any, val: pd.DataFrame, test: pd.DataFrame) -> dict[str, Any]:
     """Threshold from the loaded model's val probabilities; test scored once through interpret_many."""
-    from ml.train import features_frame
+    from ml.pipeline import pipeline_input
 
-    val_proba = model.pipeline.predict_proba(features_frame(val))
+    val_proba = model.pipeline.predict_proba(pipeline_input(val))
     threshold = choose_threshold(val_proba, model.labels, val["label"])
     answers = model.interpret_many(test["message"].tolist())
     labels = np.array([a.label for a in answers], dtype=object)
     top = np.array([a.probability for a in answers])
-    raw = model.pipeline.predict_proba(features_frame(test))
+    raw = model.pipeline.predict_proba(pipeline_input(test))
     agree = bool((np.asarray(model.labels, dtype=object)[raw.argmax(axis=1)] == labels).all()
                  and np.allclose(raw.max(axis=1), top))
     return {"threshold": threshold, "test": both_schemes(test["label"], labels, top, threshold),

@@ -15,9 +15,9 @@ import numpy as np
 
 from ml.artifacts import MODEL_FILE
 from ml.data import read_examples
+from ml.pipeline import pipeline_input
 from ml.predict import load_model
 from ml.store import locate
-from ml.train import features_frame
 
 
 def _percentile(values: list[float], q: float) -> float:
@@ -43,7 +43,7 @@ def measure(task: str, repeats: int) -> dict[str, float]:
     model.interpret_many(messages, contexts)
     batch_seconds = time.perf_counter() - started
     started = time.perf_counter()
-    model.pipeline.predict_proba(features_frame(frame))
+    model.pipeline.predict_proba(pipeline_input(frame))
     proba_seconds = time.perf_counter() - started
     return {
         "load_seconds_median": statistics.median(loads),

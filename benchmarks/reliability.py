@@ -34,6 +34,7 @@ import skops.io as sio
 from ml.artifacts import CHECKSUM_FILE, META_FILE, MODEL_FILE, read_version
 from ml.cli import main
 from ml.errors import MLError
+from ml.pipeline import feature_step
 from ml.predict import load_model
 from ml.store import POINTER_FILE, SAVE_STEPS, ModelStore
 from ml.tasks import custom_task
@@ -221,7 +222,7 @@ def model_file_faults(root: Path, work: Path, tally: Tally) -> None:
     marker = work / "payload-ran"
     pipeline, _ = read_version(pristine)
     armed = copy.deepcopy(pipeline)
-    armed.named_steps["features"].transformers_[0][1].preprocessor = os.system
+    feature_step(armed).transformers_[0][1].preprocessor = os.system
 
     def attempt(case: str, damage: Callable[[Path], None]) -> None:
         target = work / "fault"

@@ -11,7 +11,7 @@ from sklearn import config_context
 from sklearn.metrics import accuracy_score, f1_score, precision_recall_fscore_support
 from sklearn.pipeline import Pipeline
 
-from ml.pipeline import known_feature_rows, transform_features
+from ml.pipeline import classifier_step, feature_step, known_feature_rows, transform_features
 from ml.unsure import UnsureRule, public_view
 
 
@@ -43,10 +43,10 @@ def score_rows(pipeline: Pipeline, frame: pd.DataFrame, rule: UnsureRule) -> tup
     single message's time): the text was checked by ``ml.inputs`` and every
     matrix here comes from the fitted vectorizers themselves.
     """
-    vectorizers = pipeline.named_steps["features"]
+    vectorizers = feature_step(pipeline)
     with config_context(assume_finite=True, skip_parameter_validation=True):
         features = transform_features(vectorizers, frame)
-        proba = pipeline.named_steps["clf"].predict_proba(features)
+        proba = classifier_step(pipeline).predict_proba(features)
     return features, proba, rule.reasons(proba, pipeline.classes_, known_feature_rows(vectorizers, features))
 
 

@@ -21,6 +21,7 @@ import scipy.sparse as sp
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 
+from ml.pipeline import CONTEXT_WORD, MESSAGE_CHAR, classifier_step, feature_blocks, feature_step
 from ml.text import normalize_text
 
 _EDGE_PUNCTUATION = ".,;:!?\"()[]{}<>*~-_"
@@ -68,19 +69,19 @@ class Explainer:
     """Per-model lookup tables, built once so each explanation is cheap."""
 
     def __init__(self, pipeline: Pipeline) -> None:
-        features = pipeline.named_steps["features"]
-        self._coef = class_coefficients(pipeline.named_steps["clf"])
+        features = feature_step(pipeline)
+        self._coef = class_coefficients(classifier_step(pipeline))
         # Display name and source of every column, e.g. "message_word__hey stranger" -> ("message", "hey stranger").
         self._terms = [name.split("__", 1)[1] for name in features.get_feature_names_out()]
         self._sources = np.empty(len(self._terms), dtype=object)
         char_columns = slice(0, 0)
-        for block_name, block in features.output_indices_.items():
-            self._sources[block] = "context" if block_name == "context" else "message"
-            if block_name == "message_char":
+        for block_name, block in feature_blocks(features).items():
+            self._sources[block] = "context" if block_name == CONTEXT_WORD else "message"
+            if block_name == MESSAGE_CHAR:
                 char_columns = block
         self._is_char = np.zeros(len(self._terms), dtype=bool)
         self._is_char[char_columns] = True
-        char = features.named_transformers_.get("message_char")
+        char = features.named_transformers_.get(MESSAGE_CHAR)
         self._char_vocab = char.vocabulary_ if char is not None else {}
         self._char_offset = char_columns.start
         self._word_grams: Callable[[str], tuple[np.ndarray, np.ndarray]] | None = None

@@ -28,7 +28,7 @@ from ml.config import CV_FOLDS, MIN_COVERAGE, SEED
 from ml.datacheck import profile
 from ml.evaluate import classification_summary, predictions_frame
 from ml.explain import class_coefficients, format_terms
-from ml.pipeline import Settings
+from ml.pipeline import CONTEXT_WORD, MESSAGE_CHAR, MESSAGE_WORD, Settings, classifier_step, feature_step
 from ml.predict import Interpretation, Model
 from ml.tasks import Task, get_task
 from ml.text import TOKEN_PATTERN, normalize_text
@@ -36,7 +36,7 @@ from ml.train import default_settings, fit, out_of_fold_proba
 from ml.unsure import UnsureRule, UnsureTradeoff, tradeoff, tune_unsure_rule
 from ml.workflow import load_task_data
 
-_SOURCES = {"message_word": "message", "message_char": "message chars", "context": "context"}
+_SOURCES = {MESSAGE_WORD: "message", MESSAGE_CHAR: "message chars", CONTEXT_WORD: "context"}
 _POSITIVE, _NEGATIVE = "#2b7bba", "#d6604d"
 
 
@@ -196,7 +196,7 @@ def readable_feature(name: str) -> tuple[str, str]:
     like " u " is visibly a whole word and not a typo.
     """
     block, _, text = name.partition("__")
-    if block == "message_char":
+    if block == MESSAGE_CHAR:
         text = "'" + text.replace(" ", "_") + "'"
     return text, _SOURCES.get(block, block)
 
@@ -212,7 +212,7 @@ def global_top_features(pipeline: Pipeline, label: str, k: int = 8,
     ``sources`` keeps only features from those sources, e.g. ("message",
     "context") for whole words, which read better than character n-grams.
     """
-    features, clf = pipeline.named_steps["features"], pipeline.named_steps["clf"]
+    features, clf = feature_step(pipeline), classifier_step(pipeline)
     weights = class_coefficients(clf)[list(clf.classes_).index(label)]
     readable = [readable_feature(name) for name in features.get_feature_names_out()]
     order = np.argsort(-weights, kind="stable")

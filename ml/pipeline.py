@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import scipy.sparse as sp
 from sklearn.compose import ColumnTransformer
 from sklearn.feature_extraction.text import TfidfVectorizer
@@ -21,6 +22,11 @@ from ml.records import Fields
 from ml.text import TOKEN_PATTERN, normalize_text
 
 MAX_NGRAM = 8  # longer n-grams than any search space holds; a saved value beyond it was edited in
+
+# The pipeline's contract. Other modules reach its parts only through these names and the accessors below.
+INPUT_COLUMNS = ("message", "context")
+FEATURES_STEP, CLASSIFIER_STEP = "features", "clf"
+MESSAGE_WORD, MESSAGE_CHAR, CONTEXT_WORD = "message_word", "message_char", "context"
 
 
 @dataclass(frozen=True)
@@ -72,16 +78,36 @@ def build_pipeline(settings: Settings, seed: int) -> Pipeline:
     message can carry different weights.
     """
     transformers = [
-        ("message_word", _tfidf(token_pattern=TOKEN_PATTERN, ngram_range=settings.word_ngrams), "message"),
-        ("message_char", _tfidf(analyzer="char_wb", ngram_range=settings.char_ngrams, min_df=2), "message"),
+        (MESSAGE_WORD, _tfidf(token_pattern=TOKEN_PATTERN, ngram_range=settings.word_ngrams), "message"),
+        (MESSAGE_CHAR, _tfidf(analyzer="char_wb", ngram_range=settings.char_ngrams, min_df=2), "message"),
     ]
     if settings.use_context:
-        transformers.append(("context", _tfidf(token_pattern=TOKEN_PATTERN, ngram_range=(1, 2)), "context"))
+        transformers.append((CONTEXT_WORD, _tfidf(token_pattern=TOKEN_PATTERN, ngram_range=(1, 2)), "context"))
     return Pipeline([
-        ("features", ColumnTransformer(transformers)),
-        ("clf", LogisticRegression(C=settings.C, class_weight=settings.class_weight,
+        (FEATURES_STEP, ColumnTransformer(transformers)),
+        (CLASSIFIER_STEP, LogisticRegression(C=settings.C, class_weight=settings.class_weight,
                                    max_iter=3000, random_state=seed)),
     ])
+
+
+def pipeline_input(frame: pd.DataFrame) -> pd.DataFrame:
+    """The columns of ``frame`` the pipeline reads, in its order."""
+    return frame[list(INPUT_COLUMNS)]
+
+
+def feature_step(pipeline: Pipeline) -> ColumnTransformer:
+    """The (fitted) feature blocks of ``pipeline``."""
+    return pipeline.named_steps[FEATURES_STEP]
+
+
+def classifier_step(pipeline: Pipeline) -> LogisticRegression:
+    """The (fitted) classifier of ``pipeline``."""
+    return pipeline.named_steps[CLASSIFIER_STEP]
+
+
+def feature_blocks(features: ColumnTransformer) -> dict[str, slice]:
+    """Each fitted block's name -> its columns in the feature matrix (no remainder)."""
+    return {name: block for name, block in features.output_indices_.items() if name != "remainder"}
 
 
 def transform_features(features: ColumnTransformer, frame: Any) -> sp.csr_matrix:
@@ -116,8 +142,8 @@ def known_feature_rows(features: ColumnTransformer, matrix: Any) -> np.ndarray:
     and the context alone, so it must not be answered as if the model read it.
     """
     columns = np.zeros(matrix.shape[1], dtype=bool)
-    for name, block in features.output_indices_.items():
-        if name.startswith("message_"):
+    for name, block in feature_blocks(features).items():
+        if name in (MESSAGE_WORD, MESSAGE_CHAR):
             columns[block] = True
     return np.asarray((sp.csr_matrix(matrix)[:, columns] != 0).sum(axis=1)).ravel() > 0
 
@@ -129,8 +155,8 @@ def settings_of(pipeline: Pipeline) -> Settings:
     model (and would mislead a held-out re-run) is refused. Raises KeyError or
     AttributeError for a pipeline of another shape.
     """
-    vectorizers = {name: vectorizer for name, vectorizer, _ in pipeline.named_steps["features"].transformers}
-    clf = pipeline.named_steps["clf"]
-    return Settings(C=float(clf.C), word_ngrams=tuple(vectorizers["message_word"].ngram_range),
-                    char_ngrams=tuple(vectorizers["message_char"].ngram_range), class_weight=clf.class_weight,
-                    use_context="context" in vectorizers)
+    vectorizers = {name: vectorizer for name, vectorizer, _ in feature_step(pipeline).transformers}
+    clf = classifier_step(pipeline)
+    return Settings(C=float(clf.C), word_ngrams=tuple(vectorizers[MESSAGE_WORD].ngram_range),
+                    char_ngrams=tuple(vectorizers[MESSAGE_CHAR].ngram_range), class_weight=clf.class_weight,
+                    use_context=CONTEXT_WORD in vectorizers)

@@ -20,7 +20,7 @@ from ml.config import CV_FOLDS, HOLDOUT_FRACTION, MIN_COVERAGE, SEED
 from ml.data import split_holdout
 from ml.errors import DataError
 from ml.evaluate import evaluation_summary, predictions_frame, score_rows
-from ml.pipeline import Settings, build_pipeline
+from ml.pipeline import Settings, build_pipeline, pipeline_input
 from ml.unsure import UnsureRule, everyday_weights, red_flag_precision, tradeoff, tune_unsure_rule
 
 Progress = Callable[[str], None]
@@ -53,11 +53,6 @@ def silent(_: str) -> None:
     """The default progress callback: print nothing."""
 
 
-def features_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    """The pipeline's input columns."""
-    return frame[["message", "context"]]
-
-
 def _folds(frame: pd.DataFrame, folds: int, seed: int) -> StratifiedKFold:
     smallest = int(frame["label"].value_counts().min())
     if smallest < folds:
@@ -87,7 +82,7 @@ def search(frame: pd.DataFrame, space: Mapping[str, Iterable[Any]] = SEARCH_SPAC
     table, best = [], None
     for i, settings in enumerate(candidates, 1):
         started = time.perf_counter()
-        scores = cross_val_score(build_pipeline(settings, seed), features_frame(frame), frame["label"],
+        scores = cross_val_score(build_pipeline(settings, seed), pipeline_input(frame), frame["label"],
                                  cv=cv, scoring="f1_macro", n_jobs=-1)
         row = {**settings.to_dict(), "cv_macro_f1_mean": float(scores.mean()), "cv_macro_f1_std": float(scores.std())}
         table.append(row)
@@ -103,13 +98,13 @@ def out_of_fold_proba(frame: pd.DataFrame, settings: Settings, *, seed: int = SE
                       folds: int = CV_FOLDS) -> tuple[np.ndarray, np.ndarray]:
     """Out-of-fold probabilities and the sorted label array their columns follow."""
     labels = np.array(sorted(frame["label"].unique()))
-    proba = cross_val_predict(build_pipeline(settings, seed), features_frame(frame), frame["label"],
+    proba = cross_val_predict(build_pipeline(settings, seed), pipeline_input(frame), frame["label"],
                               cv=_folds(frame, folds, seed), method="predict_proba", n_jobs=-1)
     return proba, labels
 
 
 def fit(frame: pd.DataFrame, settings: Settings, seed: int = SEED) -> Pipeline:
-    return build_pipeline(settings, seed).fit(features_frame(frame), frame["label"])
+    return build_pipeline(settings, seed).fit(pipeline_input(frame), frame["label"])
 
 
 def holdout_scores(frame: pd.DataFrame, settings: Settings, rule: UnsureRule, *, seed: int = SEED,

@@ -21,11 +21,12 @@ from ml.datacheck import check_trainable
 from ml.errors import DataError, ModelFileError, QualityGateError
 from ml.evaluate import evaluation_summary, predictions_frame
 from ml.metadata import CrossValidation, DataFile, DataRecord, HoldoutScore, ModelMetadata, TrainingConfig
+from ml.pipeline import pipeline_input
 from ml.predict import Model
 from ml.quality import gate_refusal
 from ml.store import ModelStore, StepHook, no_step
 from ml.tasks import Task
-from ml.train import SEARCH_SPACE, Progress, TrainResult, features_frame, holdout_scores, silent, train
+from ml.train import SEARCH_SPACE, Progress, TrainResult, holdout_scores, silent, train
 from ml.unsure import UnsureRule, UnsureTradeoff, tradeoff
 
 
@@ -114,7 +115,7 @@ def train_task(task: Task, data_path: str | Path | None = None, out_dir: str | P
                          holdout_fraction=holdout_fraction, min_coverage=min_coverage)
     directory = Path(out_dir) if out_dir is not None else task.model_dir
     outcome = ModelStore(directory).save(
-        result.pipeline, metadata, check=_check_reloaded(result.pipeline, features_frame(frame.head(25))),
+        result.pipeline, metadata, check=_check_reloaded(result.pipeline, pipeline_input(frame.head(25))),
         accept=None if force else partial(gate_refusal, metadata), on_step=on_step)
     if not outcome.made_current:
         raise QualityGateError(

@@ -5,10 +5,9 @@ from sklearn.model_selection import StratifiedKFold, cross_val_score
 
 from ml.data import read_examples
 from ml.datacheck import dedup_key
-from ml.pipeline import Settings, build_pipeline
+from ml.pipeline import Settings, build_pipeline, pipeline_input
 from ml.predict import Model
 from ml.tasks import get_task
-from ml.train import features_frame
 from tests.model.cases import COACH_CLEAR
 
 pytestmark = pytest.mark.model
@@ -41,6 +40,6 @@ def test_meaning_loader_refuses_a_coach_model(coach_model: Model) -> None:
 
 def test_cross_validated_macro_f1_floor() -> None:
     frame = read_examples(get_task("coach").data_path)
-    scores = cross_val_score(build_pipeline(Settings(), seed=13), features_frame(frame), frame["label"],
+    scores = cross_val_score(build_pipeline(Settings(), seed=13), pipeline_input(frame), frame["label"],
                              cv=StratifiedKFold(5, shuffle=True, random_state=13), scoring="f1_macro", n_jobs=-1)
     assert scores.mean() >= CV_MACRO_F1_FLOOR, scores

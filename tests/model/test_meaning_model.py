@@ -10,9 +10,8 @@ from sklearn.model_selection import StratifiedKFold, cross_val_score
 
 from ml.data import read_examples
 from ml.datacheck import dedup_key
-from ml.pipeline import Settings, build_pipeline
+from ml.pipeline import Settings, build_pipeline, pipeline_input
 from ml.tasks import get_task
-from ml.train import features_frame
 from ml.unsure import NO_SCENARIO_CUE
 from ml.workflow import load_task_data
 from tests.model.cases import CUE_ADDED, CUELESS, DIRECTIONAL, EVERYDAY, INVARIANT, MEANING_CLEAR
@@ -92,6 +91,6 @@ def test_adding_a_clear_cue_names_that_scenario(meaning_model, message, context,
 
 def test_cross_validated_macro_f1_floor() -> None:
     frame = read_examples(get_task("meaning").data_path)
-    scores = cross_val_score(build_pipeline(Settings(), seed=13), features_frame(frame), frame["label"],
+    scores = cross_val_score(build_pipeline(Settings(), seed=13), pipeline_input(frame), frame["label"],
                              cv=StratifiedKFold(5, shuffle=True, random_state=13), scoring="f1_macro", n_jobs=-1)
     assert scores.mean() >= CV_MACRO_F1_FLOOR, scores

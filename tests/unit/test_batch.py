@@ -15,7 +15,7 @@ from ml.batch import OUTPUT_COLUMNS, score_csv, score_files_dask, score_partitio
 from ml.config import DATA_DIR
 from ml.data import iter_message_chunks
 from ml.errors import DataError
-from ml.pipeline import transform_features
+from ml.pipeline import feature_step, transform_features
 from ml.unsure import public_view
 from tests.unit.test_cli import run
 
@@ -78,7 +78,7 @@ def test_probabilities_and_features_are_the_pipelines(meaning_model) -> None:
     got = np.array([[dict(r.ranking)[label] for label in meaning_model.labels]
                     for r in meaning_model.interpret_many(frame)])
     np.testing.assert_allclose(got, expected, rtol=0, atol=1e-12)
-    features = meaning_model.pipeline.named_steps["features"]
+    features = feature_step(meaning_model.pipeline)
     assert (transform_features(features, frame) != features.transform(frame)).nnz == 0
 
 

@@ -23,10 +23,9 @@ from ml.errors import (
     ModelNotFoundError,
     UntrustedModelError,
 )
-from ml.pipeline import Settings, build_pipeline
+from ml.pipeline import Settings, build_pipeline, feature_step, pipeline_input
 from ml.predict import load_model, model_metadata
 from ml.store import ModelStore
-from ml.train import features_frame
 
 
 @pytest.fixture
@@ -90,7 +89,7 @@ def test_skops_file_with_a_shell_function_inside_is_refused_naming_the_type(tiny
     # A well-formed skops file whose vectorizer "cleans" text with os.system: trusted, it would
     # run every message as a shell command. The allow-list must refuse it before building it.
     armed = copy.deepcopy(tiny_model.pipeline)
-    armed.named_steps["features"].transformers_[0][1].preprocessor = os.system
+    feature_step(armed).transformers_[0][1].preprocessor = os.system
     rewrite(version_dir(model_root), model=sio.dumps(armed))
     with pytest.raises(UntrustedModelError, match=r"(posix|os)\.system"):
         load_model(model_root)
@@ -98,7 +97,7 @@ def test_skops_file_with_a_shell_function_inside_is_refused_naming_the_type(tiny
 
 @pytest.mark.parametrize("settings", [Settings(), Settings(use_context=False, class_weight="balanced")])
 def test_allow_list_covers_every_pipeline_the_project_builds(tiny_frame, settings: Settings) -> None:
-    pipeline = build_pipeline(settings, seed=0).fit(features_frame(tiny_frame), tiny_frame["label"])
+    pipeline = build_pipeline(settings, seed=0).fit(pipeline_input(tiny_frame), tiny_frame["label"])
     assert untrusted_types(sio.dumps(pipeline)) == []
 
 

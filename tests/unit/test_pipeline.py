@@ -8,27 +8,27 @@ import pandas as pd
 import pytest
 
 from ml.errors import DataError, MetadataError
-from ml.pipeline import Settings, build_pipeline, known_feature_rows
-from ml.train import features_frame, fit, search, train
+from ml.pipeline import Settings, build_pipeline, classifier_step, feature_step, known_feature_rows, pipeline_input
+from ml.train import fit, search, train
 from tests.conftest import ONE_CANDIDATE
 
 
 def test_pipeline_learns_the_tiny_set(tiny_frame) -> None:
     pipeline = fit(tiny_frame, Settings())
-    predicted = pipeline.predict(features_frame(tiny_frame))
+    predicted = pipeline.predict(pipeline_input(tiny_frame))
     assert (predicted == tiny_frame["label"]).mean() == 1.0
 
 
 def test_same_seed_and_data_give_identical_probabilities(tiny_frame) -> None:
-    first = fit(tiny_frame, Settings(), seed=7).predict_proba(features_frame(tiny_frame))
-    second = fit(tiny_frame, Settings(), seed=7).predict_proba(features_frame(tiny_frame))
+    first = fit(tiny_frame, Settings(), seed=7).predict_proba(pipeline_input(tiny_frame))
+    second = fit(tiny_frame, Settings(), seed=7).predict_proba(pipeline_input(tiny_frame))
     assert np.array_equal(first, second)
 
 
 def test_training_twice_gives_identical_models(tiny_frame) -> None:
     results = [train(tiny_frame, space=ONE_CANDIDATE, folds=3, holdout_fraction=0) for _ in range(2)]
     assert results[0].summary == results[1].summary
-    assert np.array_equal(results[0].pipeline.named_steps["clf"].coef_, results[1].pipeline.named_steps["clf"].coef_)
+    assert np.array_equal(classifier_step(results[0].pipeline).coef_, classifier_step(results[1].pipeline).coef_)
 
 
 def test_search_reports_every_candidate_and_picks_the_best(tiny_frame) -> None:
@@ -71,13 +71,13 @@ def test_known_feature_rows_flags_messages_in_an_unseen_script(tiny_frame) -> No
     pipeline = fit(tiny_frame, Settings())
     frame = pd.DataFrame({"message": ["dinner friday?", "אני מתגעגע אליך", "σου λείπω"],
                           "context": ["", "he ghosted me", ""]})
-    features = pipeline.named_steps["features"]
+    features = feature_step(pipeline)
     assert known_feature_rows(features, features.transform(frame)).tolist() == [True, False, False]
 
 
 def test_known_feature_rows_ignores_the_context_block() -> None:
     frame = pd.DataFrame({"message": ["aa bb", "aa dd"], "context": ["ghosted", "ghosted"], "label": ["x", "y"]})
     pipeline = build_pipeline(Settings(char_ngrams=(2, 2)), seed=0).fit(frame[["message", "context"]], frame["label"])
-    features = pipeline.named_steps["features"]
+    features = feature_step(pipeline)
     probe = pd.DataFrame({"message": ["zz"], "context": ["ghosted"]})
     assert known_feature_rows(features, features.transform(probe)).tolist() == [False]

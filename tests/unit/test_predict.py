@@ -6,6 +6,7 @@ import pytest
 
 from ml.config import MAX_MESSAGE_CHARS
 from ml.errors import EmptyMessageError, InputError, MessageTooLongError, MessageTypeError, MLError
+from ml.pipeline import classifier_step, feature_step
 
 
 @pytest.mark.parametrize(("message", "error"), [
@@ -68,8 +69,8 @@ def test_evidence_is_exact(tiny_model) -> None:
     message, context = "hey stranger, miss you!!", "he ghosted me"
     result = tiny_model.interpret(message, context)
     frame = pd.DataFrame({"message": [message], "context": [context]})
-    features = tiny_model.pipeline.named_steps["features"].transform(frame)
-    clf = tiny_model.pipeline.named_steps["clf"]
+    features = feature_step(tiny_model.pipeline).transform(frame)
+    clf = classifier_step(tiny_model.pipeline)
     k = list(clf.classes_).index(result.label)
     contributions = tiny_model.explainer.contributions(message, features[0], k)
     assert np.isclose(sum(contributions.values()) + clf.intercept_[k], clf.decision_function(features)[0, k])
