@@ -249,6 +249,7 @@ def select_ours(train: pd.DataFrame, val: pd.DataFrame, space: dict[str, list[An
 
 def train_ours(train_csv: Path, settings: Any, model_dir: Path) -> dict[str, Any]:
     """Train and save through the CLI's code path: a generic-dataset task record and train_task."""
+    from ml.config import TrainingProtocol
     from ml.tasks import custom_task
     from ml.workflow import train_task
 
@@ -261,8 +262,8 @@ def train_ours(train_csv: Path, settings: Any, model_dir: Path) -> dict[str, Any
     one_candidate = {"C": [settings.C], "word_ngrams": [settings.word_ngrams],
                      "char_ngrams": [settings.char_ngrams], "class_weight": [settings.class_weight]}
     started = time.perf_counter()
-    trained = train_task(custom_task("clinc150"), train_csv, model_dir, space=one_candidate, seed=SEED,
-                         folds=TRAIN_TASK_FOLDS, holdout_fraction=0, progress=progress)
+    trained = train_task(custom_task("clinc150"), train_csv, model_dir, space=one_candidate,
+                         protocol=TrainingProtocol(cv_folds=TRAIN_TASK_FOLDS, holdout_fraction=0), progress=progress)
     ended = time.perf_counter()
     if trained.metadata.config.settings != settings:
         raise RuntimeError(f"train_task saved {trained.metadata.config.settings}, expected {settings}")

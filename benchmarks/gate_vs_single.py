@@ -58,9 +58,9 @@ def gated_proba(frame: pd.DataFrame, settings: Settings, out_of_scope: str) -> t
     folds = StratifiedKFold(CV_FOLDS, shuffle=True, random_state=SEED).split(frame, frame["label"])
     for train_index, test_index in folds:
         train_rows, test_rows = frame.iloc[train_index], frame.iloc[test_index]
-        gate = fit(train_rows.assign(label=np.where(train_rows["label"] == out_of_scope, "out", "in")), settings)
+        gate = fit(train_rows.assign(label=np.where(train_rows["label"] == out_of_scope, "out", "in")), settings, SEED)
         p_out = gate.predict_proba(test_rows)[:, list(gate.classes_).index("out")]
-        scenarios = fit(train_rows[train_rows["label"] != out_of_scope], settings)
+        scenarios = fit(train_rows[train_rows["label"] != out_of_scope], settings, SEED)
         columns = np.searchsorted(classes, scenarios.classes_)
         proba[np.ix_(test_index, columns)] = (1 - p_out)[:, None] * scenarios.predict_proba(test_rows)
         proba[test_index, scope_column] = p_out

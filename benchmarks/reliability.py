@@ -33,6 +33,7 @@ import skops.io as sio
 
 from ml.artifacts import CHECKSUM_FILE, META_FILE, MODEL_FILE, read_version
 from ml.cli import main
+from ml.config import TrainingProtocol
 from ml.errors import MLError
 from ml.pipeline import feature_step
 from ml.predict import load_model
@@ -343,7 +344,7 @@ def run(fuzz: int) -> Tally:
         data = work / "rows.csv"
         pd.DataFrame(ROWS, columns=["message", "context", "label"]).to_csv(data, index=False)
         root = work / "models" / "small"
-        train_task(custom_task("small"), data, root, space=ONE_CANDIDATE, folds=3)
+        train_task(custom_task("small"), data, root, space=ONE_CANDIDATE, protocol=TrainingProtocol(cv_folds=3))
         model = load_model(root)
         bad_inputs(model, tally, fuzz)
         bad_files(root, work, tally)

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
-from ml.config import BATCH_CHUNK_ROWS, CV_FOLDS
+from ml.config import BATCH_CHUNK_ROWS, DEFAULT_PROTOCOL, TrainingProtocol
 
 EXIT_OK, EXIT_ERROR = 0, 2
 
@@ -61,15 +61,16 @@ def cmd_train(args: argparse.Namespace) -> int:
     from ml.workflow import portable_path, train_task
 
     space = {key: values[:1] for key, values in SEARCH_SPACE.items()} if args.quick else SEARCH_SPACE
-    trained = train_task(_task(args), args.data, args.out, space=space, folds=args.folds,
-                         holdout_fraction=check_holdout_fraction(args.holdout),
+    protocol = TrainingProtocol(cv_folds=args.folds, holdout_fraction=check_holdout_fraction(args.holdout))
+    trained = train_task(_task(args), args.data, args.out, space=space, protocol=protocol,
                          allow_missing_labels=args.allow_missing_labels, force=args.force,
                          progress=lambda line: print(line, file=sys.stderr, flush=True))
     meta = trained.metadata
     cv, rule, oof = meta.cv, meta.unsure_rule, meta.unsure_out_of_fold
     print(f"saved {meta.task} model to {portable_path(trained.directory)} as version {trained.version} (current)")
     print(f"settings: {meta.config.settings.to_dict()}")
-    print(f"CV macro-F1 ({meta.config.cv_folds}-fold, {cv.rows} rows): {cv.macro_f1_mean:.3f} ± {cv.macro_f1_std:.3f}")
+    print(f"CV macro-F1 ({meta.config.protocol.cv_folds}-fold, {cv.rows} rows): "
+          f"{cv.macro_f1_mean:.3f} ± {cv.macro_f1_std:.3f}")
     print(f"unsure rule: top probability < {rule.min_probability:.3f} or top-two margin < {rule.min_margin:.3f}; "
           f"out-of-fold it answers {oof.coverage:.1%} of messages at {oof.accuracy_answered:.1%} accuracy "
           f"(vs {oof.accuracy_all:.1%} answering all), flagging {oof.errors_caught:.1%} of errors and "
@@ -263,9 +264,13 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--labels-from-data", action="store_true", help="take the label set from --data")
     train.add_argument("--allow-missing-labels", action="store_true",
                        help="train even though the data lacks some of the task's labels")
-    train.add_argument("--holdout", type=float, default=0.2, help="held-out fraction for honest scoring, in (0, 0.5]")
-    train.add_argument("--folds", type=int, default=CV_FOLDS,
-                       help=f"cross-validation folds, at least 2 (default {CV_FOLDS}; fewer for small datasets)")
+    defaults = DEFAULT_PROTOCOL
+    train.add_argument("--holdout", type=float, default=defaults.holdout_fraction,
+                       help=f"held-out fraction for honest scoring, in (0, 0.5] "
+                            f"(default {defaults.holdout_fraction:g})")
+    train.add_argument("--folds", type=int, default=defaults.cv_folds,
+                       help=f"cross-validation folds, at least 2 "
+                            f"(default {defaults.cv_folds}; fewer for small datasets)")
     train.add_argument("--quick", action="store_true", help="skip the search: one candidate, for smoke runs")
     train.add_argument("--force", action="store_true",
                        help="make the new model current even if it scores worse than the current one")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -22,6 +23,25 @@ RED_FLAG_MIN_PRECISION = 0.90
 # share they have in the training data (about 46%): a precision measured on the training mix
 # would hide how often an ordinary text gets called a red flag.
 EVERYDAY_SHARE = 0.90
+
+
+
+@dataclass(frozen=True)
+class TrainingProtocol:
+    """How a model is trained and judged, passed down as one value.
+
+    The defaults live here once; a model's metadata records the protocol it
+    was trained under, so ``evaluate`` can re-run exactly the same split.
+    """
+
+    seed: int = SEED
+    cv_folds: int = CV_FOLDS
+    holdout_fraction: float = HOLDOUT_FRACTION  # 0: no held-out split is scored
+    min_coverage: float = MIN_COVERAGE
+
+
+DEFAULT_PROTOCOL = TrainingProtocol()
+
 
 # Real texts are short; anything longer is almost surely a paste by mistake and
 # would only slow the vectorizers down. Documented in the README.

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from ml.config import MAX_HOLDOUT_FRACTION
+from ml.config import MAX_HOLDOUT_FRACTION, TrainingProtocol
 from ml.data import split_holdout
 from ml.errors import DataError
 from ml.records import LABEL_PATTERN
@@ -99,14 +99,15 @@ def check_holdout_fraction(fraction: float) -> float:
     return fraction
 
 
-def check_trainable(frame: pd.DataFrame, *, folds: int, holdout_fraction: float, seed: int,
+def check_trainable(frame: pd.DataFrame, protocol: TrainingProtocol, *,
                     catalogue: tuple[str, ...] | None, allow_missing_labels: bool, source: str) -> None:
     """Raise DataError when ``frame`` cannot honestly train a model, before anything is fitted.
 
-    ``holdout_fraction`` 0 means no held-out split. ``catalogue`` is the label set
+    A ``holdout_fraction`` of 0 means no held-out split. ``catalogue`` is the label set
     the task promises; a dataset lacking some of its labels needs
     ``allow_missing_labels``, so a model never knows fewer labels by accident.
     """
+    folds, holdout_fraction = protocol.cv_folds, protocol.holdout_fraction
     if holdout_fraction:
         check_holdout_fraction(holdout_fraction)
     if folds < 2:
@@ -139,7 +140,7 @@ def check_trainable(frame: pd.DataFrame, *, folds: int, holdout_fraction: float,
         if held_out_rows < len(counts):
             raise DataError(f"{source}: a {holdout_fraction:g} held-out split has {held_out_rows} rows for "
                             f"{len(counts)} labels; add rows or raise --holdout")
-        training_counts = split_holdout(frame, holdout_fraction, seed)[0]["label"].value_counts()
+        training_counts = split_holdout(frame, holdout_fraction, protocol.seed)[0]["label"].value_counts()
     short = training_counts[training_counts < folds].sort_index()
     if len(short):
         listed = ", ".join(f"{label} ({counts[label]} rows, {n} for training)" for label, n in short.items())

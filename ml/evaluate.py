@@ -12,7 +12,7 @@ from sklearn.metrics import accuracy_score, f1_score, precision_recall_fscore_su
 from sklearn.pipeline import Pipeline
 
 from ml.pipeline import classifier_step, feature_step, known_feature_rows, transform_features
-from ml.unsure import UnsureRule, public_view
+from ml.unsure import UnsureRule, public_view, tradeoff
 
 
 def classification_summary(y_true: Sequence[str], y_pred: Sequence[str], labels: Sequence[str]) -> dict[str, Any]:
@@ -48,6 +48,22 @@ def score_rows(pipeline: Pipeline, frame: pd.DataFrame, rule: UnsureRule) -> tup
         features = transform_features(vectorizers, frame)
         proba = classifier_step(pipeline).predict_proba(features)
     return features, proba, rule.reasons(proba, pipeline.classes_, known_feature_rows(vectorizers, features))
+
+
+def judge(pipeline: Pipeline, frame: pd.DataFrame, rule: UnsureRule,
+          out_of_scope_label: str | None) -> tuple[dict[str, Any], pd.DataFrame]:
+    """Score a fitted pipeline on labelled rows: the summary and the rows with predictions.
+
+    The one judgement behind the held-out protocol and ``evaluate`` on any CSV:
+    :func:`score_rows`, then :func:`evaluation_summary` plus the unsure rule's
+    trade-off on these rows.
+    """
+    _, proba, reasons = score_rows(pipeline, frame, rule)
+    classes = pipeline.classes_
+    scored = predictions_frame(frame, proba, classes, rule, reasons)
+    summary = evaluation_summary(scored, rule.public_labels(classes), out_of_scope_label, rule.red_flags)
+    summary["unsure_rule"] = tradeoff(rule, proba, np.searchsorted(classes, frame["label"]), classes).to_dict()
+    return summary, scored
 
 
 def predictions_frame(frame: pd.DataFrame, proba: np.ndarray, classes: Sequence[str], rule: UnsureRule,

@@ -24,7 +24,7 @@ from sklearn.feature_extraction.text import CountVectorizer
 from sklearn.feature_selection import chi2
 from sklearn.pipeline import Pipeline
 
-from ml.config import CV_FOLDS, MIN_COVERAGE, SEED
+from ml.config import DEFAULT_PROTOCOL, SEED, TrainingProtocol
 from ml.datacheck import profile
 from ml.evaluate import classification_summary, predictions_frame
 from ml.explain import class_coefficients, format_terms
@@ -127,8 +127,8 @@ class OutOfFold:
         return tradeoff(self.rule, self.proba, self.y_index, self.labels)
 
 
-def out_of_fold_predictions(task: str | Task, settings: Settings | None = None, *, seed: int = SEED,
-                            folds: int = CV_FOLDS, min_coverage: float = MIN_COVERAGE) -> OutOfFold:
+def out_of_fold_predictions(task: str | Task, settings: Settings | None = None,
+                            protocol: TrainingProtocol = DEFAULT_PROTOCOL) -> OutOfFold:
     """Out-of-fold predictions for a task's data with the default (or given) settings.
 
     Uses the same folds, seed and rule tuning as ``ml train``, without the grid
@@ -136,18 +136,19 @@ def out_of_fold_predictions(task: str | Task, settings: Settings | None = None, 
     """
     frame, task = task_data(task)
     settings = settings or default_settings(frame)
-    proba, labels = out_of_fold_proba(frame, settings, seed=seed, folds=folds)
+    proba, labels = out_of_fold_proba(frame, settings, protocol)
     y_index = np.searchsorted(labels, frame["label"])
     base = UnsureRule(red_flags=task.red_flags, no_cue_label=task.no_cue_label)
-    rule = tune_unsure_rule(proba, labels, frame["label"].to_numpy(), base, min_coverage, task.out_of_scope_label)
+    rule = tune_unsure_rule(proba, labels, frame["label"].to_numpy(), base, protocol.min_coverage,
+                            task.out_of_scope_label)
     # The notebooks study the classifier itself, so its internal no-cue class counts as a prediction
     # here (UnsureRule() keeps every class); the unsure reasons are still the tuned rule's.
     scored = predictions_frame(frame, proba, labels, UnsureRule(), rule.reasons(proba, labels))
     return OutOfFold(task, settings, frame, tuple(labels), proba, y_index, rule, scored)
 
 
-def fit_model(task: str | Task, settings: Settings | None = None, rule: UnsureRule | None = None, *,
-              seed: int = SEED) -> Model:
+def fit_model(task: str | Task, settings: Settings | None = None, rule: UnsureRule | None = None,
+              protocol: TrainingProtocol = DEFAULT_PROTOCOL) -> Model:
     """A :class:`ml.Model` fitted in memory on all of a task's rows, with no saved files.
 
     Lets a notebook interpret messages on a fresh clone without ``make train``.
@@ -157,7 +158,7 @@ def fit_model(task: str | Task, settings: Settings | None = None, rule: UnsureRu
     frame, task = task_data(task)
     settings = settings or default_settings(frame)
     rule = rule or UnsureRule(red_flags=task.red_flags, no_cue_label=task.no_cue_label)
-    return Model(fit(frame, settings, seed), task, rule)
+    return Model(fit(frame, settings, protocol.seed), task, rule)
 
 
 def per_label_f1(scored: pd.DataFrame, labels: Sequence[str]) -> pd.DataFrame:

@@ -17,7 +17,7 @@ from typing import Any
 import sklearn
 
 import ml
-from ml.config import MAX_HOLDOUT_FRACTION
+from ml.config import MAX_HOLDOUT_FRACTION, TrainingProtocol
 from ml.errors import IncompatibleModelError, MetadataError
 from ml.pipeline import Settings
 from ml.records import LABEL_PATTERN, Fields
@@ -34,24 +34,22 @@ VERSION_TEXT_PATTERN = r"[0-9A-Za-z.+_-]{1,40}"
 
 @dataclass(frozen=True)
 class TrainingConfig:
-    """How the model was trained: enough to re-run the held-out protocol exactly."""
+    """How the model was trained: the protocol and the chosen settings, enough to re-run the held-out split."""
 
-    seed: int
-    cv_folds: int
-    holdout_fraction: float  # 0 = no held-out split was scored
-    min_coverage: float      # the least share of messages the unsure rule must answer
+    protocol: TrainingProtocol
     settings: Settings
 
     def to_dict(self) -> dict[str, Any]:
-        return {**asdict(self), "settings": self.settings.to_dict()}
+        return {**asdict(self.protocol), "settings": self.settings.to_dict()}
 
     @classmethod
     def from_dict(cls, values: object, where: str = "config") -> TrainingConfig:
         record = Fields(values, where)
-        config = cls(seed=record.integer("seed", 0, 2**32 - 1), cv_folds=record.integer("cv_folds", 2, 100),
-                     holdout_fraction=record.number("holdout_fraction", 0.0, MAX_HOLDOUT_FRACTION),
-                     min_coverage=record.number("min_coverage", 0.0, 1.0, low_open=True),
-                     settings=Settings.from_dict(*record.nested("settings")))
+        protocol = TrainingProtocol(seed=record.integer("seed", 0, 2**32 - 1),
+                                    cv_folds=record.integer("cv_folds", 2, 100),
+                                    holdout_fraction=record.number("holdout_fraction", 0.0, MAX_HOLDOUT_FRACTION),
+                                    min_coverage=record.number("min_coverage", 0.0, 1.0, low_open=True))
+        config = cls(protocol, Settings.from_dict(*record.nested("settings")))
         record.done()
         return config
 
@@ -219,6 +217,6 @@ class ModelMetadata:
             raise MetadataError("unsure_rule.red_flags must be labels of the model")
         if metadata.red_flags_out_of_fold.worst_label not in (*rule.red_flags, ""):
             raise MetadataError("red_flags_out_of_fold.worst_label must be one of unsure_rule.red_flags")
-        if (metadata.holdout is None) != (metadata.config.holdout_fraction == 0):
+        if (metadata.holdout is None) != (metadata.config.protocol.holdout_fraction == 0):
             raise MetadataError("holdout must be recorded exactly when config.holdout_fraction is above 0")
         return metadata

@@ -25,11 +25,11 @@ def gate_refusal(candidate: ModelMetadata, current: ModelMetadata | None,
     was = current.holdout.macro_f1
     if candidate.holdout is None:
         return f"the new model has no held-out score to compare with the current one's macro-F1 {was:.3f}"
-    protocol = (current.config.holdout_fraction, current.config.seed)
-    if (candidate.config.holdout_fraction, candidate.config.seed) != protocol:
-        return (f"the new model was scored on another held-out protocol (fraction "
-                f"{candidate.config.holdout_fraction:g}, seed {candidate.config.seed}) than the current one "
-                f"(fraction {protocol[0]:g}, seed {protocol[1]}), so the scores cannot be compared")
+    new, old = candidate.config.protocol, current.config.protocol
+    if (new.holdout_fraction, new.seed) != (old.holdout_fraction, old.seed):
+        return (f"the new model was scored on another held-out protocol (fraction {new.holdout_fraction:g}, "
+                f"seed {new.seed}) than the current one (fraction {old.holdout_fraction:g}, seed {old.seed}), "
+                f"so the scores cannot be compared")
     now = candidate.holdout.macro_f1
     if now < was - max_drop:
         return (f"held-out macro-F1 {now:.3f} is {was - now:.3f} below the current model's {was:.3f} "

@@ -16,10 +16,10 @@ import pandas as pd
 from sklearn.model_selection import ParameterGrid, StratifiedKFold, cross_val_predict, cross_val_score
 from sklearn.pipeline import Pipeline
 
-from ml.config import CV_FOLDS, HOLDOUT_FRACTION, MIN_COVERAGE, SEED
+from ml.config import DEFAULT_PROTOCOL, TrainingProtocol
 from ml.data import split_holdout
 from ml.errors import DataError
-from ml.evaluate import evaluation_summary, predictions_frame, score_rows
+from ml.evaluate import judge
 from ml.pipeline import Settings, build_pipeline, pipeline_input
 from ml.unsure import UnsureRule, everyday_weights, red_flag_precision, tradeoff, tune_unsure_rule
 
@@ -53,12 +53,13 @@ def silent(_: str) -> None:
     """The default progress callback: print nothing."""
 
 
-def _folds(frame: pd.DataFrame, folds: int, seed: int) -> StratifiedKFold:
+def _folds(frame: pd.DataFrame, protocol: TrainingProtocol) -> StratifiedKFold:
+    folds = protocol.cv_folds
     smallest = int(frame["label"].value_counts().min())
     if smallest < folds:
         raise DataError(f"every label needs at least {folds} rows for {folds}-fold cross-validation; "
                         f"the smallest has {smallest}")
-    return StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
+    return StratifiedKFold(n_splits=folds, shuffle=True, random_state=protocol.seed)
 
 
 def has_context(frame: pd.DataFrame) -> bool:
@@ -71,18 +72,18 @@ def default_settings(frame: pd.DataFrame) -> Settings:
 
 
 def search(frame: pd.DataFrame, space: Mapping[str, Iterable[Any]] = SEARCH_SPACE, *,
-           seed: int = SEED, folds: int = CV_FOLDS, progress: Progress = silent) -> SearchResult:
+           protocol: TrainingProtocol = DEFAULT_PROTOCOL, progress: Progress = silent) -> SearchResult:
     """Grid search over ``space`` by stratified k-fold macro-F1.
 
     Ties go to the earlier candidate, so the search is deterministic.
     """
-    cv = _folds(frame, folds, seed)
+    cv = _folds(frame, protocol)
     base = default_settings(frame)
     candidates = [replace(base, **params) for params in ParameterGrid(dict(space))]
     table, best = [], None
     for i, settings in enumerate(candidates, 1):
         started = time.perf_counter()
-        scores = cross_val_score(build_pipeline(settings, seed), pipeline_input(frame), frame["label"],
+        scores = cross_val_score(build_pipeline(settings, protocol.seed), pipeline_input(frame), frame["label"],
                                  cv=cv, scoring="f1_macro", n_jobs=-1)
         row = {**settings.to_dict(), "cv_macro_f1_mean": float(scores.mean()), "cv_macro_f1_std": float(scores.std())}
         table.append(row)
@@ -94,73 +95,64 @@ def search(frame: pd.DataFrame, space: Mapping[str, Iterable[Any]] = SEARCH_SPAC
     return SearchResult(settings, row["cv_macro_f1_mean"], row["cv_macro_f1_std"], tuple(table))
 
 
-def out_of_fold_proba(frame: pd.DataFrame, settings: Settings, *, seed: int = SEED,
-                      folds: int = CV_FOLDS) -> tuple[np.ndarray, np.ndarray]:
+def out_of_fold_proba(frame: pd.DataFrame, settings: Settings,
+                      protocol: TrainingProtocol = DEFAULT_PROTOCOL) -> tuple[np.ndarray, np.ndarray]:
     """Out-of-fold probabilities and the sorted label array their columns follow."""
     labels = np.array(sorted(frame["label"].unique()))
-    proba = cross_val_predict(build_pipeline(settings, seed), pipeline_input(frame), frame["label"],
-                              cv=_folds(frame, folds, seed), method="predict_proba", n_jobs=-1)
+    proba = cross_val_predict(build_pipeline(settings, protocol.seed), pipeline_input(frame), frame["label"],
+                              cv=_folds(frame, protocol), method="predict_proba", n_jobs=-1)
     return proba, labels
 
 
-def fit(frame: pd.DataFrame, settings: Settings, seed: int = SEED) -> Pipeline:
+def fit(frame: pd.DataFrame, settings: Settings, seed: int) -> Pipeline:
     return build_pipeline(settings, seed).fit(pipeline_input(frame), frame["label"])
 
 
-def holdout_scores(frame: pd.DataFrame, settings: Settings, rule: UnsureRule, *, seed: int = SEED,
-                   fraction: float = HOLDOUT_FRACTION,
+def holdout_scores(split: tuple[pd.DataFrame, pd.DataFrame], settings: Settings, rule: UnsureRule, seed: int,
                    out_of_scope_label: str | None = None) -> tuple[dict[str, Any], pd.DataFrame]:
-    """Fit on the seeded training part, score the held-out part once.
+    """Fit on the training part of ``split`` (from :func:`ml.data.split_holdout`), judge the held-out part once.
 
-    Returns the summary (:func:`ml.evaluate.evaluation_summary`) and the
-    held-out rows with predictions, for reports.
+    Returns the summary (:func:`ml.evaluate.judge`) and the held-out rows with
+    predictions, for reports.
     """
-    train_part, held_out = split_holdout(frame, fraction, seed)
-    pipeline = fit(train_part, settings, seed)
-    _, proba, reasons = score_rows(pipeline, held_out, rule)
-    scored = predictions_frame(held_out, proba, pipeline.classes_, rule, reasons)
-    summary = evaluation_summary(scored, rule.public_labels(pipeline.classes_), out_of_scope_label, rule.red_flags)
-    summary["unsure_rule"] = tradeoff(rule, proba, np.searchsorted(pipeline.classes_, held_out["label"]),
-                                      pipeline.classes_).to_dict()
-    return summary, scored
+    train_part, held_out = split
+    return judge(fit(train_part, settings, seed), held_out, rule, out_of_scope_label)
 
 
-def train(frame: pd.DataFrame, *, space: Mapping[str, Iterable[Any]] = SEARCH_SPACE, seed: int = SEED,
-          folds: int = CV_FOLDS, holdout_fraction: float = HOLDOUT_FRACTION, min_coverage: float = MIN_COVERAGE,
-          base_rule: UnsureRule | None = None, out_of_scope_label: str | None = None,
-          progress: Progress = silent) -> TrainResult:
+def train(frame: pd.DataFrame, *, space: Mapping[str, Iterable[Any]] = SEARCH_SPACE,
+          protocol: TrainingProtocol = DEFAULT_PROTOCOL, base_rule: UnsureRule | None = None,
+          out_of_scope_label: str | None = None, progress: Progress = silent) -> TrainResult:
     """The full recipe: split, search, tune the unsure rule, score held-out, refit on all rows.
 
     ``base_rule`` names the task's red flags and internal no-cue class (None:
-    neither); its thresholds are tuned here. With ``holdout_fraction`` 0 every row is used
+    neither); its thresholds are tuned here. With a ``holdout_fraction`` of 0 every row is used
     for the search and no held-out score is reported. The returned pipeline is
     always fitted on every row, with the settings chosen without seeing the
     held-out part.
     """
-    if holdout_fraction > 0:
-        train_part, _ = split_holdout(frame, holdout_fraction, seed)
-    else:
-        train_part = frame
-    progress(f"cross-validating {folds}-fold on {len(train_part)} training rows "
+    split = split_holdout(frame, protocol.holdout_fraction, protocol.seed) if protocol.holdout_fraction > 0 else None
+    train_part = split[0] if split else frame
+    progress(f"cross-validating {protocol.cv_folds}-fold on {len(train_part)} training rows "
              f"({len(frame) - len(train_part)} held out)")
-    found = search(train_part, space, seed=seed, folds=folds, progress=progress)
+    found = search(train_part, space, protocol=protocol, progress=progress)
     progress(f"best: {found.settings.describe()}  CV macro-F1 "
              f"{found.cv_macro_f1_mean:.3f} ± {found.cv_macro_f1_std:.3f}")
-    proba, labels = out_of_fold_proba(train_part, found.settings, seed=seed, folds=folds)
+    proba, labels = out_of_fold_proba(train_part, found.settings, protocol)
     truth = train_part["label"].to_numpy()
-    rule = tune_unsure_rule(proba, labels, truth, base_rule or UnsureRule(), min_coverage, out_of_scope_label)
+    rule = tune_unsure_rule(proba, labels, truth, base_rule or UnsureRule(), protocol.min_coverage,
+                            out_of_scope_label)
     summary: dict[str, Any] = {
-        "cv": {"folds": folds, "seed": seed, "rows": len(train_part), "macro_f1_mean": found.cv_macro_f1_mean,
-               "macro_f1_std": found.cv_macro_f1_std, "candidates": list(found.table)},
-        "unsure_rule": {**rule.to_dict(), "min_coverage": min_coverage,
+        "cv": {"folds": protocol.cv_folds, "seed": protocol.seed, "rows": len(train_part),
+               "macro_f1_mean": found.cv_macro_f1_mean, "macro_f1_std": found.cv_macro_f1_std,
+               "candidates": list(found.table)},
+        "unsure_rule": {**rule.to_dict(), "min_coverage": protocol.min_coverage,
                         "out_of_fold": tradeoff(rule, proba, np.searchsorted(labels, truth), labels).to_dict(),
                         "red_flags_out_of_fold": red_flag_precision(rule, proba, labels, truth,
                                                                     everyday_weights(truth, out_of_scope_label))},
     }
-    if holdout_fraction > 0:
+    if split is not None:
         progress("scoring the held-out split once")
-        summary["holdout"], _ = holdout_scores(frame, found.settings, rule, seed=seed, fraction=holdout_fraction,
-                                               out_of_scope_label=out_of_scope_label)
-        summary["holdout"]["fraction"] = holdout_fraction
+        summary["holdout"], _ = holdout_scores(split, found.settings, rule, protocol.seed, out_of_scope_label)
+        summary["holdout"]["fraction"] = protocol.holdout_fraction
     progress(f"fitting the final model on all {len(frame)} rows")
-    return TrainResult(fit(frame, found.settings, seed), found.settings, rule, summary)
+    return TrainResult(fit(frame, found.settings, protocol.seed), found.settings, rule, summary)

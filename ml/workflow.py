@@ -15,11 +15,11 @@ import numpy as np
 import pandas as pd
 from sklearn.pipeline import Pipeline
 
-from ml.config import CV_FOLDS, HOLDOUT_FRACTION, MIN_COVERAGE, PROJECT_ROOT, SEED
-from ml.data import file_sha256, read_examples
+from ml.config import DEFAULT_PROTOCOL, PROJECT_ROOT, TrainingProtocol
+from ml.data import file_sha256, read_examples, split_holdout
 from ml.datacheck import check_trainable
 from ml.errors import DataError, ModelFileError, QualityGateError
-from ml.evaluate import evaluation_summary, predictions_frame
+from ml.evaluate import judge
 from ml.metadata import CrossValidation, DataFile, DataRecord, HoldoutScore, ModelMetadata, TrainingConfig
 from ml.pipeline import pipeline_input
 from ml.predict import Model
@@ -27,7 +27,7 @@ from ml.quality import gate_refusal
 from ml.store import ModelStore, StepHook, no_step
 from ml.tasks import Task
 from ml.train import SEARCH_SPACE, Progress, TrainResult, holdout_scores, silent, train
-from ml.unsure import UnsureRule, UnsureTradeoff, tradeoff
+from ml.unsure import UnsureRule, UnsureTradeoff
 
 
 def portable_path(path: Path) -> str:
@@ -72,14 +72,13 @@ class TrainedModel:
     metadata: ModelMetadata
 
 
-def _describe(task: Task, result: TrainResult, paths: tuple[Path, ...], rows: int, *, seed: int, folds: int,
-              holdout_fraction: float, min_coverage: float) -> ModelMetadata:
+def _describe(task: Task, result: TrainResult, paths: tuple[Path, ...], rows: int,
+              protocol: TrainingProtocol) -> ModelMetadata:
     summary = result.summary
     holdout = summary.get("holdout")
     return ModelMetadata.describe_new(
         task=task.name, labels=tuple(result.pipeline.classes_),
-        config=TrainingConfig(seed=seed, cv_folds=folds, holdout_fraction=holdout_fraction,
-                              min_coverage=min_coverage, settings=result.settings),
+        config=TrainingConfig(protocol, result.settings),
         data=DataRecord(files=tuple(DataFile(path.name, file_sha256(path)) for path in paths), rows=rows),
         cv=CrossValidation(rows=summary["cv"]["rows"], macro_f1_mean=summary["cv"]["macro_f1_mean"],
                            macro_f1_std=summary["cv"]["macro_f1_std"]),
@@ -92,8 +91,7 @@ def _describe(task: Task, result: TrainResult, paths: tuple[Path, ...], rows: in
 
 
 def train_task(task: Task, data_path: str | Path | None = None, out_dir: str | Path | None = None, *,
-               space: Mapping[str, Iterable[Any]] = SEARCH_SPACE, seed: int = SEED, folds: int = CV_FOLDS,
-               holdout_fraction: float = HOLDOUT_FRACTION, min_coverage: float = MIN_COVERAGE,
+               space: Mapping[str, Iterable[Any]] = SEARCH_SPACE, protocol: TrainingProtocol = DEFAULT_PROTOCOL,
                allow_missing_labels: bool = False, force: bool = False, progress: Progress = silent,
                on_step: StepHook = no_step) -> TrainedModel:
     """Read and check the data, train (CV search, unsure rule, held-out score), save a version.
@@ -101,18 +99,16 @@ def train_task(task: Task, data_path: str | Path | None = None, out_dir: str | P
     The new version becomes current only if it passes the quality gate
     (:mod:`ml.quality`) or ``force`` is set; otherwise it is kept as a
     non-current version and QualityGateError says why and how to use it anyway.
-    ``holdout_fraction`` 0 skips the held-out score (quick fits in tests and
+    A protocol with ``holdout_fraction`` 0 skips the held-out score (quick fits in tests and
     benchmarks); such a model cannot replace one that has a score, unless forced.
     """
     frame, paths, task = load_task_data(task, data_path)
-    check_trainable(frame, folds=folds, holdout_fraction=holdout_fraction, seed=seed, catalogue=task.labels,
+    check_trainable(frame, protocol, catalogue=task.labels,
                     allow_missing_labels=allow_missing_labels, source=", ".join(map(str, paths)))
-    result = train(frame, space=space, seed=seed, folds=folds, holdout_fraction=holdout_fraction,
-                   min_coverage=min_coverage, base_rule=UnsureRule(red_flags=task.red_flags,
+    result = train(frame, space=space, protocol=protocol, base_rule=UnsureRule(red_flags=task.red_flags,
                                                                   no_cue_label=task.no_cue_label),
                    out_of_scope_label=task.out_of_scope_label, progress=progress)
-    metadata = _describe(task, result, paths, len(frame), seed=seed, folds=folds,
-                         holdout_fraction=holdout_fraction, min_coverage=min_coverage)
+    metadata = _describe(task, result, paths, len(frame), protocol)
     directory = Path(out_dir) if out_dir is not None else task.model_dir
     outcome = ModelStore(directory).save(
         result.pipeline, metadata, check=_check_reloaded(result.pipeline, pipeline_input(frame.head(25))),
@@ -141,11 +137,7 @@ def evaluate_saved(model: Model, data_path: str | Path) -> EvaluationResult:
     (every row ``not_about_missing``) is judged by.
     """
     frame = read_examples(data_path, model.classes)
-    _, proba, reasons = model.score(frame)
-    scored = predictions_frame(frame, proba, model.classes, model.unsure_rule, reasons)
-    summary = evaluation_summary(scored, model.labels, model.task.out_of_scope_label, model.unsure_rule.red_flags)
-    summary["unsure_rule"] = tradeoff(model.unsure_rule, proba, np.searchsorted(model.classes, frame["label"]),
-                                      model.classes).to_dict()
+    summary, scored = judge(model.pipeline, frame, model.unsure_rule, model.task.out_of_scope_label)
     return EvaluationResult(summary, scored, model.labels, f"saved {model.task.name} model on {data_path}")
 
 
@@ -161,13 +153,14 @@ def evaluate_holdout(model: Model) -> EvaluationResult:
     if model.metadata is None:
         raise DataError("a model fitted in memory has no training record to re-run")
     config = model.metadata.config
+    seed = config.protocol.seed
     frame, paths, task = load_task_data(model.task)
-    fraction = config.holdout_fraction or HOLDOUT_FRACTION
-    summary, scored = holdout_scores(frame, config.settings, model.unsure_rule, seed=config.seed, fraction=fraction,
-                                     out_of_scope_label=task.out_of_scope_label)
+    fraction = config.protocol.holdout_fraction or DEFAULT_PROTOCOL.holdout_fraction
+    summary, scored = holdout_scores(split_holdout(frame, fraction, seed), config.settings, model.unsure_rule, seed,
+                                     task.out_of_scope_label)
     recorded = [f.sha256 for f in model.metadata.data.files]
     changed = "" if [file_sha256(path) for path in paths] == recorded else " (the data changed since training)"
     files = ", ".join(portable_path(path) for path in paths)
     return EvaluationResult(summary, scored, model.labels,
-                            f"held-out {fraction:.0%} of {files}{changed} (seed {config.seed}), "
+                            f"held-out {fraction:.0%} of {files}{changed} (seed {seed}), "
                             "model refit on the rest with the saved settings")

@@ -7,6 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from ml.config import TrainingProtocol
 from ml.pipeline import Settings
 from ml.predict import Model, load_model
 from ml.tasks import custom_task, get_task
@@ -45,7 +46,8 @@ def tiny_csv(tmp_path_factory: pytest.TempPathFactory, tiny_frame: pd.DataFrame)
 def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory, tiny_csv: Path) -> Path:
     """A model trained through the public workflow on the tiny set, with a custom task."""
     out = tmp_path_factory.mktemp("models") / "tiny"
-    train_task(custom_task("tiny"), tiny_csv, out, space=ONE_CANDIDATE, folds=3, holdout_fraction=0)
+    train_task(custom_task("tiny"), tiny_csv, out, space=ONE_CANDIDATE,
+               protocol=TrainingProtocol(cv_folds=3, holdout_fraction=0))
     return out
 
 
@@ -59,7 +61,7 @@ def _shipped_model(tmp_path_factory: pytest.TempPathFactory, task: str) -> Model
     CV search chose), trained without the grid so the suite stays fast."""
     out = tmp_path_factory.mktemp("models") / task
     space = {k: [v] for k, v in Settings().to_dict().items() if k != "use_context"}
-    train_task(get_task(task), out_dir=out, space=space, holdout_fraction=0)
+    train_task(get_task(task), out_dir=out, space=space, protocol=TrainingProtocol(holdout_fraction=0))
     return load_model(out)
 
 

@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from ml import insights
+from ml.config import DEFAULT_PROTOCOL, SEED, TrainingProtocol
 from ml.datacheck import profile
 from ml.evaluate import classification_summary
 from ml.pipeline import Settings
@@ -117,7 +118,7 @@ def test_coverage_curve_on_confident_right_answers_buys_accuracy() -> None:
 
 
 def test_global_top_features_find_the_obvious_word_and_mirror_in_binary() -> None:
-    pipeline = fit(TOY, Settings(use_context=False))
+    pipeline = fit(TOY, Settings(use_context=False), SEED)
     food = insights.global_top_features(pipeline, "food", k=3, sources=("message",))
     assert food.loc[0, "feature"] == "pizza" and food.loc[0, "weight"] > 0
     assert food["weight"].iloc[:3].is_monotonic_decreasing  # strongest first, on each side
@@ -129,7 +130,7 @@ def test_global_top_features_find_the_obvious_word_and_mirror_in_binary() -> Non
 
 
 def test_global_top_features_name_their_source(tiny_frame) -> None:
-    pipeline = fit(tiny_frame, Settings())
+    pipeline = fit(tiny_frame, Settings(), SEED)
     table = insights.global_top_features(pipeline, "silence", k=50)
     assert set(table["source"]) <= {"message", "message chars", "context"}
     assert "context" in set(table["source"])  # tiny silence rows carry their cue in the context
@@ -143,12 +144,13 @@ def test_readable_feature_names() -> None:
 
 
 def test_out_of_fold_predictions_cover_every_row_with_a_tuned_rule(tiny_csv: Path) -> None:
-    oof = insights.out_of_fold_predictions(Task("tiny", None, data_path=tiny_csv), folds=3)
+    oof = insights.out_of_fold_predictions(Task("tiny", None, data_path=tiny_csv),
+                                           protocol=TrainingProtocol(cv_folds=3))
     assert oof.labels == ("hang", "other", "silence")
     assert len(oof.scored) == len(oof.frame) == oof.proba.shape[0]
     assert np.allclose(oof.proba.sum(axis=1), 1.0)
     assert (np.asarray(oof.labels)[oof.y_index] == oof.frame["label"]).all()
-    assert oof.tradeoff.coverage >= insights.MIN_COVERAGE
+    assert oof.tradeoff.coverage >= DEFAULT_PROTOCOL.min_coverage
     assert oof.scored["unsure"].tolist() == oof.rule.unsure(oof.proba).tolist()
 
 
@@ -180,7 +182,7 @@ def test_grid_plots_have_one_titled_panel_per_label() -> None:
     terms = insights.top_terms_per_label(TOY, k=3, min_df=2)
     fig = insights.plot_top_terms(terms, "typical words")
     assert [ax.get_title() for ax in fig.axes if ax.get_visible()] == ["food", "pets"]
-    pipeline = fit(TOY, Settings(use_context=False))
+    pipeline = fit(TOY, Settings(use_context=False), SEED)
     fig = insights.plot_top_features(pipeline, k=2)
     visible = [ax for ax in fig.axes if ax.get_visible()]
     assert [ax.get_title() for ax in visible] == ["food", "pets"]

@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from ml.config import SEED, TrainingProtocol
 from ml.errors import DataError, MetadataError
 from ml.pipeline import Settings, build_pipeline, classifier_step, feature_step, known_feature_rows, pipeline_input
 from ml.train import fit, search, train
@@ -14,7 +15,7 @@ from tests.conftest import ONE_CANDIDATE
 
 
 def test_pipeline_learns_the_tiny_set(tiny_frame) -> None:
-    pipeline = fit(tiny_frame, Settings())
+    pipeline = fit(tiny_frame, Settings(), SEED)
     predicted = pipeline.predict(pipeline_input(tiny_frame))
     assert (predicted == tiny_frame["label"]).mean() == 1.0
 
@@ -26,7 +27,8 @@ def test_same_seed_and_data_give_identical_probabilities(tiny_frame) -> None:
 
 
 def test_training_twice_gives_identical_models(tiny_frame) -> None:
-    results = [train(tiny_frame, space=ONE_CANDIDATE, folds=3, holdout_fraction=0) for _ in range(2)]
+    protocol = TrainingProtocol(cv_folds=3, holdout_fraction=0)
+    results = [train(tiny_frame, space=ONE_CANDIDATE, protocol=protocol) for _ in range(2)]
     assert results[0].summary == results[1].summary
     assert np.array_equal(classifier_step(results[0].pipeline).coef_, classifier_step(results[1].pipeline).coef_)
 
@@ -34,20 +36,20 @@ def test_training_twice_gives_identical_models(tiny_frame) -> None:
 def test_search_reports_every_candidate_and_picks_the_best(tiny_frame) -> None:
     lines: list[str] = []
     space = {"C": [0.01, 10.0], "word_ngrams": [(1, 1)], "char_ngrams": [(2, 4)], "class_weight": [None]}
-    result = search(tiny_frame, space, folds=3, progress=lines.append)
+    result = search(tiny_frame, space, protocol=TrainingProtocol(cv_folds=3), progress=lines.append)
     assert len(result.table) == 2 and len(lines) == 2 and "[ 1/2]" in lines[0]
     assert result.cv_macro_f1_mean == max(row["cv_macro_f1_mean"] for row in result.table)
 
 
 def test_context_is_dropped_when_no_row_has_one(tiny_frame) -> None:
     no_context = tiny_frame.assign(context="")
-    result = search(no_context, ONE_CANDIDATE, folds=3)
+    result = search(no_context, ONE_CANDIDATE, protocol=TrainingProtocol(cv_folds=3))
     assert result.settings.use_context is False
 
 
 def test_too_few_rows_for_cross_validation(tiny_frame) -> None:
     with pytest.raises(DataError, match="at least 7 rows"):
-        search(tiny_frame, ONE_CANDIDATE, folds=7)
+        search(tiny_frame, ONE_CANDIDATE, protocol=TrainingProtocol(cv_folds=7))
 
 
 def test_settings_round_trip_through_json_shapes() -> None:
@@ -68,7 +70,7 @@ def test_settings_from_saved_metadata_are_checked(change: dict, fragment: str) -
 
 
 def test_known_feature_rows_flags_messages_in_an_unseen_script(tiny_frame) -> None:
-    pipeline = fit(tiny_frame, Settings())
+    pipeline = fit(tiny_frame, Settings(), SEED)
     frame = pd.DataFrame({"message": ["dinner friday?", "אני מתגעגע אליך", "σου λείπω"],
                           "context": ["", "he ghosted me", ""]})
     features = feature_step(pipeline)

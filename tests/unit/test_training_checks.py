@@ -10,7 +10,7 @@ import pytest
 
 from ml import workflow
 from ml.cli import main
-from ml.config import MAX_MACRO_F1_DROP
+from ml.config import MAX_MACRO_F1_DROP, TrainingProtocol
 from ml.datacheck import check_trainable
 from ml.predict import load_model
 from ml.store import ModelStore
@@ -74,7 +74,7 @@ def test_a_task_trained_on_fewer_labels_than_its_catalogue_must_say_so(capsys, t
 
 
 def test_check_trainable_accepts_the_tiny_set(tiny_frame) -> None:
-    check_trainable(tiny_frame, folds=3, holdout_fraction=0.2, seed=13, catalogue=None,
+    check_trainable(tiny_frame, TrainingProtocol(cv_folds=3), catalogue=None,
                     allow_missing_labels=False, source="tiny")
 
 
@@ -145,7 +145,8 @@ def scored(metadata, macro_f1: float | None, fraction: float = 0.2, seed: int = 
     from ml.metadata import HoldoutScore
 
     holdout = None if macro_f1 is None else HoldoutScore(rows=10, accuracy=macro_f1, macro_f1=macro_f1)
-    config = replace(metadata.config, holdout_fraction=fraction if holdout else 0.0, seed=seed)
+    protocol = replace(metadata.config.protocol, holdout_fraction=fraction if holdout else 0.0, seed=seed)
+    config = replace(metadata.config, protocol=protocol)
     return replace(metadata, holdout=holdout, config=config)
 
 
