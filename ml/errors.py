@@ -69,3 +69,11 @@ class ModelBusyError(ModelFileError):
 
 class QualityGateError(MLError):
     """A newly trained model scored clearly worse than the current one; it was not made current."""
+
+
+class MissingExtraError(MLError):
+    """An optional feature whose extra (e.g. ``pip install -e ".[hybrid]"``) is not installed."""
+
+
+class EncoderWeightsError(MLError):
+    """Sentence-encoder weights on disk that are missing or differ from the pinned sha256; never loaded."""
