@@ -33,6 +33,7 @@ from sklearn.pipeline import Pipeline
 from skops.io.exceptions import UntrustedTypesFoundException
 
 from ml.config import MAX_METADATA_BYTES
+from ml.embeddings import SentenceEmbedding, require_extra
 from ml.errors import (
     IncompatibleModelError,
     MetadataError,
@@ -41,7 +42,7 @@ from ml.errors import (
     UntrustedModelError,
 )
 from ml.metadata import ModelMetadata
-from ml.pipeline import settings_of
+from ml.pipeline import EMBEDDING_BLOCKS, feature_step, settings_of
 from ml.text import normalize_text
 
 MODEL_FILE = "model.skops"
@@ -51,9 +52,11 @@ VERSION_FILES = (MODEL_FILE, META_FILE, CHECKSUM_FILE)
 LEGACY_PICKLE_FILE = "model.joblib"  # the pickle layout before format 2; never loaded
 
 # The only types a model file may hold beyond skops' own safe list of scikit-learn,
-# numpy and scipy types: the project's functions that the fitted vectorizers call.
-# Adding a function to the pipeline means adding it here; saving checks that it was.
-TRUSTED_TYPES: tuple[str, ...] = tuple(f"{f.__module__}.{f.__qualname__}" for f in (normalize_text,))
+# numpy and scipy types: the project's function that the fitted vectorizers call, and
+# the embedding block (plain fields only: which encoder and its weights' hash; the
+# encoder is loaded from its installed package, never from the file).
+# Adding a type to the pipeline means adding it here; saving checks that it was.
+TRUSTED_TYPES: tuple[str, ...] = tuple(f"{f.__module__}.{f.__qualname__}" for f in (normalize_text, SentenceEmbedding))
 
 RETRAIN_HINT = "retrain with: python -m ml train --task TASK"
 
@@ -190,10 +193,26 @@ def read_version(directory: Path) -> tuple[Pipeline, ModelMetadata]:
         raise MetadataError(f"{directory}: the labels in {META_FILE} differ from the model's; {RETRAIN_HINT}")
     try:
         built_with = settings_of(pipeline)
-    except (KeyError, AttributeError, TypeError):
+    except (KeyError, AttributeError, TypeError, ValueError):
         raise ModelFileError(f"{directory / MODEL_FILE} is not a pipeline this package builds; "
                              f"{RETRAIN_HINT}") from None
     if built_with != metadata.config.settings:
         raise MetadataError(f"{directory}: the settings in {META_FILE} differ from the model's "
                             f"({built_with.describe()}); {RETRAIN_HINT}")
+    _check_encoder(pipeline, directory)
     return pipeline, metadata
+
+
+def _check_encoder(pipeline: Pipeline, directory: Path) -> None:
+    """A hybrid model needs the hybrid extra and the pinned encoder; say so at load, not at the first message."""
+    blocks = [part for name, part in feature_step(pipeline).named_transformers_.items() if name in EMBEDDING_BLOCKS]
+    if not blocks:
+        return
+    require_extra()
+    for block in blocks:
+        if not isinstance(block, SentenceEmbedding):
+            raise ModelFileError(f"{directory / MODEL_FILE} is not a pipeline this package builds; {RETRAIN_HINT}")
+        try:
+            block.check_pinned()
+        except IncompatibleModelError as exc:
+            raise IncompatibleModelError(f"{directory / MODEL_FILE}: {exc}") from None

@@ -3,9 +3,11 @@
 Exact and deterministic: a feature's contribution to a label's score is its
 tf-idf value times the label's coefficient. Character n-gram contributions are
 handed to the words they came from (split evenly when an n-gram occurs in
-several words), so users see words, not fragments like "ngr". The word and
-phrase contributions of one row, summed, equal the row's linear score for the
-label minus the intercept.
+several words), so users see words, not fragments like "ngr". A sentence
+embedding has no words to hand its dimensions to, so each embedding block's
+total is shown as one term ("overall wording (embedding)", "situation
+(embedding)"). The contributions of one row, summed, equal the row's linear
+score for the label minus the intercept.
 """
 
 from __future__ import annotations
@@ -21,11 +23,22 @@ import scipy.sparse as sp
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 
-from ml.pipeline import CONTEXT_WORD, MESSAGE_CHAR, classifier_step, feature_blocks, feature_step
+from ml.pipeline import (
+    CONTEXT_EMBEDDING,
+    CONTEXT_WORD,
+    MESSAGE_CHAR,
+    MESSAGE_EMBEDDING,
+    classifier_step,
+    feature_blocks,
+    feature_step,
+)
 from ml.text import normalize_text
 
 _EDGE_PUNCTUATION = ".,;:!?\"()[]{}<>*~-_"
 MIN_SHOWN_WEIGHT = 0.005  # smaller contributions round to 0.00 and would only confuse a reader
+# Each embedding block's dimensions, summed, as one term: (source, text).
+DENSE_TERMS = {MESSAGE_EMBEDDING: ("message", "overall wording (embedding)"),
+               CONTEXT_EMBEDDING: ("context", "situation (embedding)")}
 
 
 @dataclass(frozen=True)
@@ -75,10 +88,17 @@ class Explainer:
         self._terms = [name.split("__", 1)[1] for name in features.get_feature_names_out()]
         self._sources = np.empty(len(self._terms), dtype=object)
         char_columns = slice(0, 0)
+        self._is_dense = np.zeros(len(self._terms), dtype=bool)
+        self._dense_id = np.zeros(len(self._terms), dtype=np.int64)
+        self._dense_terms: list[tuple[str, str]] = []
         for block_name, block in feature_blocks(features).items():
             self._sources[block] = "context" if block_name == CONTEXT_WORD else "message"
             if block_name == MESSAGE_CHAR:
                 char_columns = block
+            if block_name in DENSE_TERMS:
+                self._is_dense[block] = True
+                self._dense_id[block] = len(self._dense_terms)
+                self._dense_terms.append(DENSE_TERMS[block_name])
         self._is_char = np.zeros(len(self._terms), dtype=bool)
         self._is_char[char_columns] = True
         char = features.named_transformers_.get(MESSAGE_CHAR)
@@ -106,11 +126,19 @@ class Explainer:
         """Sum one row's feature contributions (``products`` at sorted ``columns``) per word or phrase.
 
         A character n-gram's weight goes to the words it occurs in, split by
-        occurrence count, so one lookup per word replaces one per n-gram.
+        occurrence count, so one lookup per word replaces one per n-gram. An
+        embedding block's dimensions are summed into its one term.
         """
         totals: dict[tuple[str, str], float] = defaultdict(float)
         is_char = self._is_char[columns]
-        for column, weight in zip(columns[~is_char].tolist(), products[~is_char].tolist(), strict=True):
+        is_dense = self._is_dense[columns]
+        if is_dense.any():
+            sums = np.bincount(self._dense_id[columns[is_dense]], weights=products[is_dense],
+                               minlength=len(self._dense_terms))
+            for term, weight in zip(self._dense_terms, sums.tolist(), strict=True):
+                totals[term] += weight
+        plain = ~is_char & ~is_dense
+        for column, weight in zip(columns[plain].tolist(), products[plain].tolist(), strict=True):
             totals[(self._sources[column], self._terms[column])] += weight
         if self._word_grams is None or not is_char.any():
             return dict(totals)

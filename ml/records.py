@@ -54,6 +54,13 @@ class Fields:
             raise MetadataError(f"{self.path(name)} must be in {bracket}{low:g}, {high:g}], got {value!r}")
         return float(value)
 
+    def optional_number(self, name: str, low: float, high: float, *, low_open: bool = False) -> float | None:
+        """Like :meth:`number`, but null is allowed too (the key must still be present)."""
+        if name in self._data and self._data[name] is None:
+            self._taken.add(name)
+            return None
+        return self.number(name, low, high, low_open=low_open)
+
     def text(self, name: str, pattern: str = r".{1,200}") -> str:
         value = self._take(name)
         if not isinstance(value, str) or not re.fullmatch(pattern, value):
