@@ -57,18 +57,21 @@ def _model_root(args: argparse.Namespace) -> Path:
 
 def cmd_train(args: argparse.Namespace) -> int:
     from ml.datacheck import check_holdout_fraction
-    from ml.train import SEARCH_SPACE
+    from ml.train import SEARCH_SPACES
     from ml.workflow import portable_path, train_task
 
-    space = {key: values[:1] for key, values in SEARCH_SPACE.items()} if args.quick else SEARCH_SPACE
+    space = {key: values[:1] for key, values in SEARCH_SPACES[args.features].items()} if args.quick else None
     protocol = TrainingProtocol(cv_folds=args.folds, holdout_fraction=check_holdout_fraction(args.holdout))
-    trained = train_task(_task(args), args.data, args.out, space=space, protocol=protocol,
-                         allow_missing_labels=args.allow_missing_labels, force=args.force,
+    trained = train_task(_task(args), args.data, args.out, features=args.features, space=space, protocol=protocol,
+                         calibrate=not args.quick, allow_missing_labels=args.allow_missing_labels, force=args.force,
                          progress=lambda line: print(line, file=sys.stderr, flush=True))
     meta = trained.metadata
     cv, rule, oof = meta.cv, meta.unsure_rule, meta.unsure_out_of_fold
     print(f"saved {meta.task} model to {portable_path(trained.directory)} as version {trained.version} (current)")
     print(f"settings: {meta.config.settings.to_dict()}")
+    print("calibration (out-of-fold): " + "; ".join(f"{c.method} ECE {c.ece:.3f} log-loss {c.log_loss:.3f} "
+                                                     f"macro-F1 {c.macro_f1:.3f}" for c in meta.calibration.candidates)
+          + f"; adopted: {meta.calibration.method}")
     print(f"CV macro-F1 ({meta.config.protocol.cv_folds}-fold, {cv.rows} rows): "
           f"{cv.macro_f1_mean:.3f} ± {cv.macro_f1_std:.3f}")
     print(f"unsure rule: top probability < {rule.min_probability:.3f} or top-two margin < {rule.min_margin:.3f}; "
@@ -271,7 +274,11 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--folds", type=int, default=defaults.cv_folds,
                        help=f"cross-validation folds, at least 2 "
                             f"(default {defaults.cv_folds}; fewer for small datasets)")
-    train.add_argument("--quick", action="store_true", help="skip the search: one candidate, for smoke runs")
+    train.add_argument("--features", choices=("tfidf", "hybrid"), default="tfidf",
+                       help="tfidf (default), or hybrid: TF-IDF plus sentence embeddings of message and context "
+                            "(needs the hybrid extra: pip install -e \".[hybrid]\")")
+    train.add_argument("--quick", action="store_true",
+                       help="skip the search and the calibration study: one candidate, for smoke runs")
     train.add_argument("--force", action="store_true",
                        help="make the new model current even if it scores worse than the current one")
     train.set_defaults(handler=cmd_train)

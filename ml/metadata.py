@@ -17,16 +17,19 @@ from typing import Any
 import sklearn
 
 import ml
+from ml.calibration import Calibration
 from ml.config import MAX_HOLDOUT_FRACTION, TrainingProtocol
+from ml.embeddings import ENCODER_NAME, WEIGHTS_SHA256
 from ml.errors import IncompatibleModelError, MetadataError
-from ml.pipeline import Settings
+from ml.pipeline import HYBRID, Settings
 from ml.records import LABEL_PATTERN, Fields
 from ml.tasks import TASK_NAME_PATTERN
 from ml.unsure import RedFlagPrecision, UnsureRule, UnsureTradeoff
 
 # Bump when the files or metadata fields of a model version, or the text cleaning the saved vectorizers
 # call (ml.text), change: an older model would otherwise load and quietly see other features.
-FORMAT_VERSION = 3
+# 4: the feature set (settings.features, settings.embedding_weight), the encoder and the calibration.
+FORMAT_VERSION = 4
 
 SHA256_PATTERN = r"[0-9a-f]{64}"
 VERSION_TEXT_PATTERN = r"[0-9A-Za-z.+_-]{1,40}"
@@ -128,6 +131,24 @@ class HoldoutScore:
         return score
 
 
+@dataclass(frozen=True)
+class EncoderRecord:
+    """The sentence encoder a hybrid model embeds with: its name and the sha256 of its weights file."""
+
+    name: str = ENCODER_NAME
+    weights_sha256: str = WEIGHTS_SHA256
+
+    @classmethod
+    def from_dict(cls, values: object, where: str = "encoder") -> EncoderRecord | None:
+        if values is None:
+            return None
+        record = Fields(values, where)
+        encoder = cls(name=record.text("name", r"[0-9A-Za-z._/-]{1,100}"),
+                      weights_sha256=record.text("weights_sha256", SHA256_PATTERN))
+        record.done()
+        return encoder
+
+
 def _tradeoff_from_dict(values: object, where: str) -> UnsureTradeoff:
     record = Fields(values, where)
     tradeoff = UnsureTradeoff(**{f.name: record.number(f.name, 0.0, 1.0) for f in fields(UnsureTradeoff)})
@@ -153,17 +174,22 @@ class ModelMetadata:
     unsure_rule: UnsureRule
     unsure_out_of_fold: UnsureTradeoff  # what the rule costs and buys, out-of-fold
     red_flags_out_of_fold: RedFlagPrecision  # how often a confident red flag was right, out-of-fold
+    encoder: EncoderRecord | None  # the hybrid feature set's encoder; None for tfidf
+    calibration: Calibration  # what was measured out-of-fold and adopted (none or temperature)
 
     @classmethod
     def describe_new(cls, *, task: str, labels: tuple[str, ...], config: TrainingConfig, data: DataRecord,
                      cv: CrossValidation, holdout: HoldoutScore | None, unsure_rule: UnsureRule,
-                     unsure_out_of_fold: UnsureTradeoff, red_flags_out_of_fold: RedFlagPrecision) -> ModelMetadata:
-        """A record for a model trained now, in this environment."""
+                     unsure_out_of_fold: UnsureTradeoff, red_flags_out_of_fold: RedFlagPrecision,
+                     calibration: Calibration) -> ModelMetadata:
+        """A record for a model trained now, in this environment (the pinned encoder for a hybrid model)."""
+        encoder = EncoderRecord() if config.settings.features == HYBRID else None
         return cls(format_version=FORMAT_VERSION, task=task, labels=labels,
                    created_at=datetime.now(UTC).isoformat(timespec="seconds"), ml_version=ml.__version__,
                    sklearn_version=sklearn.__version__, python_version=platform.python_version(),
                    config=config, data=data, cv=cv, holdout=holdout, unsure_rule=unsure_rule,
-                   unsure_out_of_fold=unsure_out_of_fold, red_flags_out_of_fold=red_flags_out_of_fold)
+                   unsure_out_of_fold=unsure_out_of_fold, red_flags_out_of_fold=red_flags_out_of_fold,
+                   encoder=encoder, calibration=calibration)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -173,6 +199,7 @@ class ModelMetadata:
             "cv": asdict(self.cv), "holdout": asdict(self.holdout) if self.holdout else None,
             "unsure_rule": self.unsure_rule.to_dict(), "unsure_out_of_fold": asdict(self.unsure_out_of_fold),
             "red_flags_out_of_fold": asdict(self.red_flags_out_of_fold),
+            "encoder": asdict(self.encoder) if self.encoder else None, "calibration": self.calibration.to_dict(),
         }
 
     @classmethod
@@ -206,6 +233,8 @@ class ModelMetadata:
             unsure_rule=UnsureRule.from_dict(*record.nested("unsure_rule")),
             unsure_out_of_fold=_tradeoff_from_dict(*record.nested("unsure_out_of_fold")),
             red_flags_out_of_fold=RedFlagPrecision.from_dict(*record.nested("red_flags_out_of_fold")),
+            encoder=EncoderRecord.from_dict(*record.nested("encoder")),
+            calibration=Calibration.from_dict(*record.nested("calibration")),
         )
         record.done()
         if list(metadata.labels) != sorted(metadata.labels):
@@ -217,6 +246,11 @@ class ModelMetadata:
             raise MetadataError("unsure_rule.red_flags must be labels of the model")
         if metadata.red_flags_out_of_fold.worst_label not in (*rule.red_flags, ""):
             raise MetadataError("red_flags_out_of_fold.worst_label must be one of unsure_rule.red_flags")
+        if (metadata.encoder is None) == (metadata.config.settings.features == HYBRID):
+            raise MetadataError("encoder must be recorded exactly for the hybrid feature set")
+        if metadata.encoder not in (None, EncoderRecord()):
+            raise IncompatibleModelError(f"the model was trained with the encoder {metadata.encoder}; this package "
+                                         f"uses {EncoderRecord()}")
         if (metadata.holdout is None) != (metadata.config.protocol.holdout_fraction == 0):
             raise MetadataError("holdout must be recorded exactly when config.holdout_fraction is above 0")
         return metadata

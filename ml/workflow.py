@@ -21,12 +21,12 @@ from ml.datacheck import check_trainable
 from ml.errors import DataError, ModelFileError, QualityGateError
 from ml.evaluate import judge
 from ml.metadata import CrossValidation, DataFile, DataRecord, HoldoutScore, ModelMetadata, TrainingConfig
-from ml.pipeline import pipeline_input
+from ml.pipeline import TFIDF, pipeline_input
 from ml.predict import Model
 from ml.quality import gate_refusal
 from ml.store import ModelStore, StepHook, no_step
 from ml.tasks import Task
-from ml.train import SEARCH_SPACE, Progress, TrainResult, holdout_scores, silent, train
+from ml.train import Progress, TrainResult, holdout_scores, silent, train
 from ml.unsure import UnsureRule, UnsureTradeoff
 
 
@@ -87,14 +87,19 @@ def _describe(task: Task, result: TrainResult, paths: tuple[Path, ...], rows: in
         unsure_rule=result.unsure_rule,
         unsure_out_of_fold=UnsureTradeoff(**summary["unsure_rule"]["out_of_fold"]),
         red_flags_out_of_fold=summary["unsure_rule"]["red_flags_out_of_fold"],
+        calibration=result.calibration,
     )
 
 
 def train_task(task: Task, data_path: str | Path | None = None, out_dir: str | Path | None = None, *,
-               space: Mapping[str, Iterable[Any]] = SEARCH_SPACE, protocol: TrainingProtocol = DEFAULT_PROTOCOL,
+               features: str = TFIDF, space: Mapping[str, Iterable[Any]] | None = None,
+               protocol: TrainingProtocol = DEFAULT_PROTOCOL, calibrate: bool = True,
                allow_missing_labels: bool = False, force: bool = False, progress: Progress = silent,
                on_step: StepHook = no_step) -> TrainedModel:
-    """Read and check the data, train (CV search, unsure rule, held-out score), save a version.
+    """Read and check the data, train (CV search, calibration, unsure rule, held-out score), save a version.
+
+    ``features`` is the feature set (``tfidf`` or ``hybrid``, recorded in the
+    metadata); ``space`` defaults to that feature set's search space.
 
     The new version becomes current only if it passes the quality gate
     (:mod:`ml.quality`) or ``force`` is set; otherwise it is kept as a
@@ -105,9 +110,9 @@ def train_task(task: Task, data_path: str | Path | None = None, out_dir: str | P
     frame, paths, task = load_task_data(task, data_path)
     check_trainable(frame, protocol, catalogue=task.labels,
                     allow_missing_labels=allow_missing_labels, source=", ".join(map(str, paths)))
-    result = train(frame, space=space, protocol=protocol, base_rule=UnsureRule(red_flags=task.red_flags,
-                                                                  no_cue_label=task.no_cue_label),
-                   out_of_scope_label=task.out_of_scope_label, progress=progress)
+    result = train(frame, features=features, space=space, protocol=protocol,
+                   base_rule=UnsureRule(red_flags=task.red_flags, no_cue_label=task.no_cue_label),
+                   out_of_scope_label=task.out_of_scope_label, calibrate=calibrate, progress=progress)
     metadata = _describe(task, result, paths, len(frame), protocol)
     directory = Path(out_dir) if out_dir is not None else task.model_dir
     outcome = ModelStore(directory).save(
@@ -148,7 +153,7 @@ def evaluate_holdout(model: Model) -> EvaluationResult:
     dishonest; instead this refits the same settings on the seeded training
     part and scores the held-out part it never saw. The data files are the
     task's, never paths read from the model's metadata; if they changed since
-    training, the description says so.
+    training, the description says so. A calibrated model's refit gets its recorded temperature.
     """
     if model.metadata is None:
         raise DataError("a model fitted in memory has no training record to re-run")
@@ -157,7 +162,7 @@ def evaluate_holdout(model: Model) -> EvaluationResult:
     frame, paths, task = load_task_data(model.task)
     fraction = config.protocol.holdout_fraction or DEFAULT_PROTOCOL.holdout_fraction
     summary, scored = holdout_scores(split_holdout(frame, fraction, seed), config.settings, model.unsure_rule, seed,
-                                     task.out_of_scope_label)
+                                     task.out_of_scope_label, model.metadata.calibration.temperature)
     recorded = [f.sha256 for f in model.metadata.data.files]
     changed = "" if [file_sha256(path) for path in paths] == recorded else " (the data changed since training)"
     files = ", ".join(portable_path(path) for path in paths)

@@ -47,7 +47,7 @@ def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory, tiny_csv: Path) -> 
     """A model trained through the public workflow on the tiny set, with a custom task."""
     out = tmp_path_factory.mktemp("models") / "tiny"
     train_task(custom_task("tiny"), tiny_csv, out, space=ONE_CANDIDATE,
-               protocol=TrainingProtocol(cv_folds=3, holdout_fraction=0))
+               protocol=TrainingProtocol(cv_folds=3, holdout_fraction=0), calibrate=False)
     return out
 
 
@@ -60,8 +60,10 @@ def _shipped_model(tmp_path_factory: pytest.TempPathFactory, task: str) -> Model
     """A task's model as shipped: the committed data, the default settings (which the
     CV search chose), trained without the grid so the suite stays fast."""
     out = tmp_path_factory.mktemp("models") / task
-    space = {k: [v] for k, v in Settings().to_dict().items() if k != "use_context"}
-    train_task(get_task(task), out_dir=out, space=space, protocol=TrainingProtocol(holdout_fraction=0))
+    space = {k: [v] for k, v in Settings().to_dict().items()
+             if k not in ("use_context", "features", "embedding_weight")}
+    train_task(get_task(task), out_dir=out, space=space, protocol=TrainingProtocol(holdout_fraction=0),
+               calibrate=False)
     return load_model(out)
 
 
