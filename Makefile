@@ -7,8 +7,11 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 DEV := $(VENV)/.dev-stamp
 SERVE := $(VENV)/.serve-stamp
+HYBRID := $(VENV)/.hybrid-stamp
+# torch first, pinned to the CPU build: an unpinned resolve of the hybrid extra can pull a multi-GB CUDA build.
+TORCH := torch==2.13.0
 
-.PHONY: demo test install train serve evaluate notebooks benchmark benchmark-serve benchmark-clinc150 benchmark-batch reliability clean help
+.PHONY: demo demo-hybrid train-hybrid test install train serve evaluate notebooks benchmark benchmark-hybrid benchmark-serve benchmark-clinc150 benchmark-batch reliability clean help
 
 help:
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -21,7 +24,13 @@ $(STAMP): pyproject.toml
 	@touch $@
 
 $(DEV): $(STAMP)
+	$(BIN)/python -m pip install --quiet $(TORCH)
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	@touch $@
+
+$(HYBRID): $(STAMP)
+	$(BIN)/python -m pip install --quiet $(TORCH)
+	$(BIN)/python -m pip install --quiet -e ".[hybrid]"
 	@touch $@
 
 $(SERVE): $(STAMP)
@@ -40,6 +49,18 @@ train: models/meaning/CURRENT models/coach/CURRENT ## train both default models 
 
 demo: models/meaning/CURRENT ## interpret an example message (trains first if needed)
 	$(BIN)/python -m ml predict --task meaning "hey stranger, miss you" --context "he ghosted me in May"
+
+# The hybrid models live in their own directories, so `make demo` and `make serve` keep the TF-IDF ones.
+models/meaning-hybrid/CURRENT: data/meaning.csv data/meaning_everyday.csv data/meaning_cueless.csv | $(HYBRID)
+	nice $(BIN)/python -m ml train --task meaning --features hybrid --out models/meaning-hybrid
+
+models/coach-hybrid/CURRENT: data/coach.csv | $(HYBRID)
+	nice $(BIN)/python -m ml train --task coach --features hybrid --out models/coach-hybrid
+
+train-hybrid: models/meaning-hybrid/CURRENT models/coach-hybrid/CURRENT ## train both hybrid (TF-IDF + MiniLM) models if missing or stale
+
+demo-hybrid: models/meaning-hybrid/CURRENT ## the demo with the hybrid model (installs the hybrid extra, trains first if needed)
+	$(BIN)/python -m ml predict --model models/meaning-hybrid "hey stranger, miss you" --context "he ghosted me in May"
 
 serve: train $(SERVE) ## the web page and HTTP API on http://127.0.0.1:8000 (trains models if missing)
 	$(BIN)/python -m ml serve
@@ -65,6 +86,9 @@ benchmark-serve: train $(DEV) ## load test of the HTTP API on 127.0.0.1 (bounded
 
 benchmark-batch: models/meaning/CURRENT $(DEV) ## batch scoring at scale: ratios, peak memory, Dask vs local, train growth (long)
 	$(BIN)/python benchmarks/batch_scale.py
+
+benchmark-hybrid: train train-hybrid ## tfidf vs hybrid side by side: CV and held-out macro-F1, ECE, speed, memory
+	nice $(BIN)/python benchmarks/hybrid.py
 
 benchmark-clinc150: $(STAMP) ## CLINC150 vs the paper and fastText (about 10 minutes)
 	$(BIN)/python -m pip install --quiet -e ".[benchmark]"
