@@ -33,7 +33,8 @@ from ml.predict import Interpretation, Model
 from ml.tasks import Task, get_task
 from ml.text import TOKEN_PATTERN, normalize_text
 from ml.train import default_settings, fit, out_of_fold_proba
-from ml.unsure import UnsureRule, UnsureTradeoff, tradeoff, tune_unsure_rule
+from ml.tuning import tune_unsure_rule
+from ml.unsure import UnsureRule, UnsureTradeoff, tradeoff
 from ml.workflow import load_task_data
 
 _SOURCES = {MESSAGE_WORD: "message", MESSAGE_CHAR: "message chars", CONTEXT_WORD: "context"}

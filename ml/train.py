@@ -21,7 +21,8 @@ from ml.data import split_holdout
 from ml.errors import DataError
 from ml.evaluate import judge
 from ml.pipeline import Settings, build_pipeline, pipeline_input
-from ml.unsure import UnsureRule, everyday_weights, red_flag_precision, tradeoff, tune_unsure_rule
+from ml.tuning import tune_unsure_rule
+from ml.unsure import UnsureRule, everyday_weights, red_flag_precision, tradeoff
 
 Progress = Callable[[str], None]
 
