@@ -92,6 +92,8 @@ def search(frame: pd.DataFrame, space: Mapping[str, Iterable[Any]] = SEARCH_SPAC
             best = (settings, row)
         progress(f"[{i:>2}/{len(candidates)}] {settings.describe():<60} "
                  f"macro-F1 {scores.mean():.3f} ± {scores.std():.3f}  ({time.perf_counter() - started:.1f}s)")
+    if best is None:
+        raise DataError("the search space holds no candidate settings")
     settings, row = best
     return SearchResult(settings, row["cv_macro_f1_mean"], row["cv_macro_f1_std"], tuple(table))
 

@@ -78,17 +78,17 @@ def create_app(load: ModelLoader = load_model) -> FastAPI:
             raise HTTPException(503, f"the {name} model is not available: {request.app.state.problems[name]}")
         return request.app.state.models[name]
 
-    answer = {"response_model_exclude_unset": True}  # unset = a field this library version does not send
     unavailable = {"description": "The task's model is missing or unreadable; the detail says how to train it."}
 
-    @app.post("/api/interpret", response_model=schemas.Interpretation, **answer,
+    # response_model_exclude_unset: an unset field is one this library version does not send.
+    @app.post("/api/interpret", response_model=schemas.Interpretation, response_model_exclude_unset=True,
               responses={503: unavailable, 413: {"description": f"Body over {BODY_LIMIT:,} bytes."}})
     def interpret(body: schemas.InterpretRequest, request: Request) -> dict[str, Any]:
         """Interpret one message: the same object as ``python -m ml predict --json``."""
         model = model_for(request, body.task)
         return model.interpret(body.message, body.context, his_name=body.his_name).to_dict(body.top_k)
 
-    @app.post(BATCH_PATH, response_model=schemas.BatchResponse, **answer,
+    @app.post(BATCH_PATH, response_model=schemas.BatchResponse, response_model_exclude_unset=True,
               responses={503: unavailable, 413: {"description": f"Body over {BATCH_BODY_LIMIT:,} bytes."}})
     def interpret_batch(body: schemas.BatchRequest, request: Request) -> dict[str, Any]:
         """Interpret up to 1,000 messages in one vectorised pass; results keep the items' order."""
