@@ -65,8 +65,9 @@ demo-hybrid: models/meaning-hybrid/CURRENT ## the demo with the hybrid model (in
 serve: train $(SERVE) ## the web page and HTTP API on http://127.0.0.1:8000 (trains models if missing)
 	$(BIN)/python -m ml serve
 
-test: $(DEV) ## lint, then run the whole test suite
+test: $(DEV) ## lint and type-check, then run the whole test suite
 	$(BIN)/ruff check ml tests benchmarks
+	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
 evaluate: models/meaning/CURRENT ## held-out report for the meaning model

@@ -144,7 +144,7 @@ def apply_threshold(labels: Sequence[str], top_probability: Sequence[float], thr
 
 def choose_threshold(proba: np.ndarray, classes: Sequence[str], y_true: Sequence[str], oos: str = OOS) -> float:
     """The paper's rule on validation data: the threshold with the best 151-way accuracy."""
-    from ml.unsure import tune_unsure_as_label
+    from ml.tuning import tune_unsure_as_label
 
     classes = list(classes)
     index = {label: i for i, label in enumerate(classes)}

@@ -33,7 +33,8 @@ from ml.pipeline import Settings
 from ml.predict import model_metadata
 from ml.tasks import get_task
 from ml.train import fit, out_of_fold_proba
-from ml.unsure import UnsureRule, everyday_weights, red_flag_precision, tune_unsure_rule
+from ml.tuning import tune_unsure_rule
+from ml.unsure import UnsureRule, everyday_weights, red_flag_precision
 from ml.workflow import load_task_data
 
 GATE_RECALL = 0.99  # share of everyday rows the gate must let through as not_about_missing

@@ -155,7 +155,9 @@ def iter_message_chunks(path: str | Path, chunk_rows: int) -> Iterator[pd.DataFr
             raise DataError(f"{source}: missing column message; found {', '.join(header)}")
         message_at = header.index("message")
         context_at = header.index("context") if "context" in header else None
-        width, first, messages, contexts = len(header), 0, [], []
+        width, first = len(header), 0
+        messages: list[str] = []
+        contexts: list[str] = []
         while True:
             try:
                 row = next(rows, None)

@@ -83,7 +83,7 @@ def conflicting_labels(frame: pd.DataFrame) -> list[tuple[int, int]]:
     """Pairs of 1-based rows holding the same message and context (by dedup key) under different labels."""
     keys = frame["message"].map(dedup_key) + "\x00" + frame["context"].map(dedup_key)
     first_row_per_label: dict[str, dict[str, int]] = {}
-    pairs = []
+    pairs: list[tuple[int, int]] = []
     for row, (key, label) in enumerate(zip(keys, frame["label"], strict=True), 1):
         seen = first_row_per_label.setdefault(key, {})
         if label not in seen:
@@ -143,7 +143,7 @@ def check_trainable(frame: pd.DataFrame, protocol: TrainingProtocol, *,
         training_counts = split_holdout(frame, holdout_fraction, protocol.seed)[0]["label"].value_counts()
     short = training_counts[training_counts < folds].sort_index()
     if len(short):
-        listed = ", ".join(f"{label} ({counts[label]} rows, {n} for training)" for label, n in short.items())
+        listed = ", ".join(f"{label} ({counts.loc[str(label)]} rows, {n} for training)" for label, n in short.items())
         raise DataError(f"{source}: {folds}-fold cross-validation needs at least {folds} training rows per label; "
                         f"too few for {listed}. Add rows, or lower --folds or --holdout")
 
@@ -151,7 +151,7 @@ def check_trainable(frame: pd.DataFrame, protocol: TrainingProtocol, *,
 def profile(frame: pd.DataFrame) -> dict[str, Any]:
     """Rows, context share, message length and share of messages saying "miss", per label and overall."""
     has_context = frame["context"].str.strip() != ""
-    words = frame["message"].str.split().str.len()
+    words = frame["message"].str.split().map(len)
     says_miss = frame["message"].str.contains(MISS_WORD)
     per_label = {
         label: {"rows": int(len(group)), "context_share": float(has_context[group.index].mean()),

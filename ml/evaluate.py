@@ -12,10 +12,11 @@ from sklearn.metrics import accuracy_score, f1_score, precision_recall_fscore_su
 from sklearn.pipeline import Pipeline
 
 from ml.pipeline import classifier_step, feature_step, known_feature_rows, transform_features
-from ml.unsure import UnsureRule, public_view, tradeoff
+from ml.unsure import Labels, UnsureRule, public_view, tradeoff
 
 
-def classification_summary(y_true: Sequence[str], y_pred: Sequence[str], labels: Sequence[str]) -> dict[str, Any]:
+def classification_summary(y_true: Sequence[str] | pd.Series, y_pred: Sequence[str] | pd.Series,
+                           labels: Sequence[str]) -> dict[str, Any]:
     """Accuracy, macro-F1 and per-label precision/recall/F1/support.
 
     ``labels`` fixes the per-label order and which labels count in the macro
@@ -66,7 +67,7 @@ def judge(pipeline: Pipeline, frame: pd.DataFrame, rule: UnsureRule,
     return summary, scored
 
 
-def predictions_frame(frame: pd.DataFrame, proba: np.ndarray, classes: Sequence[str], rule: UnsureRule,
+def predictions_frame(frame: pd.DataFrame, proba: np.ndarray, classes: Labels, rule: UnsureRule,
                       reasons: np.ndarray | None = None) -> pd.DataFrame:
     """The labelled rows with predicted (public) label, its probability, runner-up, unsure reason and correctness.
 

@@ -33,7 +33,8 @@ from ml.predict import Interpretation, Model
 from ml.tasks import Task, get_task
 from ml.text import TOKEN_PATTERN, normalize_text
 from ml.train import default_settings, fit, out_of_fold_proba
-from ml.unsure import UnsureRule, UnsureTradeoff, tradeoff, tune_unsure_rule
+from ml.tuning import tune_unsure_rule
+from ml.unsure import UnsureRule, UnsureTradeoff, tradeoff
 from ml.workflow import load_task_data
 
 _SOURCES = {MESSAGE_WORD: "message", MESSAGE_CHAR: "message chars", CONTEXT_WORD: "context"}
@@ -51,7 +52,7 @@ def task_data(task: str | Task) -> tuple[pd.DataFrame, Task]:
 
 def message_words(frame: pd.DataFrame) -> pd.Series:
     """Words per message, split on whitespace: the length a reader perceives."""
-    return frame["message"].str.split().str.len()
+    return frame["message"].str.split().map(len)
 
 
 def label_profile(frame: pd.DataFrame) -> pd.DataFrame:
@@ -86,7 +87,7 @@ def top_terms_per_label(frame: pd.DataFrame, k: int = 8, *, ngram_range: tuple[i
                                  ngram_range=ngram_range, min_df=min_df, binary=True)
     present = vectorizer.fit_transform(frame["message"])
     terms = vectorizer.get_feature_names_out()
-    rows = []
+    rows: list[dict[str, object]] = []
     for label in sorted(frame["label"].unique()):
         inside = (frame["label"] == label).to_numpy()
         scores, _ = chi2(present, inside)

@@ -164,7 +164,8 @@ class Model:
         order = np.argsort(-proba, kind="stable")
         label = self.labels[order[0]]
         info = self.task.catalog.get(label)
-        name_used, tips = (None, ())
+        name_used: bool | None = None
+        tips: tuple[str, ...] = ()
         if self.task.advisor is not None:
             name_used, tips = self.task.advisor(message, label, his_name)
         ranking = tuple((self.labels[j], float(proba[j])) for j in order)

@@ -11,8 +11,11 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping
+from typing import TypeVar
 
 from ml.errors import MetadataError
+
+Choice = TypeVar("Choice")
 
 LABEL_PATTERN = r"[^\x00-\x1f]{1,100}"  # a label id as model metadata may record it
 
@@ -80,11 +83,13 @@ class Fields:
             raise MetadataError(f"{self.path(name)} must be true or false, got {value!r}")
         return value
 
-    def choice(self, name: str, allowed: tuple[object, ...]) -> object:
+    def choice(self, name: str, allowed: tuple[Choice, ...]) -> Choice:
+        """The one of ``allowed`` the value equals (same type too: True is not 1)."""
         value = self._take(name)
-        if not any(type(value) is type(a) and value == a for a in allowed):
-            raise MetadataError(f"{self.path(name)} must be one of {', '.join(map(repr, allowed))}, got {value!r}")
-        return value
+        for option in allowed:
+            if type(value) is type(option) and value == option:
+                return option
+        raise MetadataError(f"{self.path(name)} must be one of {', '.join(map(repr, allowed))}, got {value!r}")
 
     def int_pair(self, name: str, low: int, high: int) -> tuple[int, int]:
         """An ordered pair (a, b) with low <= a <= b <= high, e.g. an n-gram range."""

@@ -36,7 +36,8 @@ from ml.embeddings import require_extra
 from ml.errors import DataError
 from ml.evaluate import judge
 from ml.pipeline import HYBRID, TFIDF, Settings, build_pipeline, pipeline_input
-from ml.unsure import UnsureRule, everyday_weights, red_flag_precision, tradeoff, tune_unsure_rule
+from ml.tuning import tune_unsure_rule
+from ml.unsure import UnsureRule, everyday_weights, red_flag_precision, tradeoff
 
 Progress = Callable[[str], None]
 
@@ -126,6 +127,8 @@ def search(frame: pd.DataFrame, space: Mapping[str, Iterable[Any]] | None = None
             best = (settings, row, logits)
         progress(f"[{i:>2}/{len(candidates)}] {settings.describe():<60} "
                  f"macro-F1 {scores.mean():.3f} ± {scores.std():.3f}  ({time.perf_counter() - started:.1f}s)")
+    if best is None:
+        raise DataError("the search space holds no candidate settings")
     settings, row, logits = best
     return SearchResult(settings, row["cv_macro_f1_mean"], row["cv_macro_f1_std"], tuple(table), logits)
 

@@ -24,8 +24,11 @@ from typing import Any
 
 import numpy as np
 
-from ml.config import EVERYDAY_SHARE, MIN_COVERAGE, RED_FLAG_MIN_PRECISION
+from ml.config import EVERYDAY_SHARE
 from ml.records import LABEL_PATTERN, Fields
+
+# Labels arrive as a model's ``classes_`` (a numpy array) or as a plain sequence of strings.
+Labels = Sequence[str] | np.ndarray
 
 NO_KNOWN_WORDS = "no_known_words"
 NO_SCENARIO_CUE = "no_scenario_cue"
@@ -44,17 +47,17 @@ class PublicView:
     no_cue_top: np.ndarray     # bool per row
 
 
-def public_view(proba: np.ndarray, classes: Sequence[str], no_cue_label: str | None) -> PublicView:
+def public_view(proba: np.ndarray, classes: Labels, no_cue_label: str | None) -> PublicView:
     """Drop the internal class (if the model has one) and renormalise the rest."""
-    classes = np.asarray(classes)
-    if no_cue_label is None or no_cue_label not in classes:
-        return PublicView(proba, classes, np.zeros(len(proba), dtype=bool))
-    internal = int(np.flatnonzero(classes == no_cue_label)[0])
-    keep = np.arange(len(classes)) != internal
+    names = np.asarray(classes)
+    if no_cue_label is None or no_cue_label not in names:
+        return PublicView(proba, names, np.zeros(len(proba), dtype=bool))
+    internal = int(np.flatnonzero(names == no_cue_label)[0])
+    keep = np.arange(len(names)) != internal
     public = proba[:, keep]
     total = public.sum(axis=1, keepdims=True)
     public = np.divide(public, total, out=np.full_like(public, 1 / public.shape[1]), where=total > 0)
-    return PublicView(public, classes[keep], proba.argmax(axis=1) == internal)
+    return PublicView(public, names[keep], proba.argmax(axis=1) == internal)
 
 
 @dataclass(frozen=True)
@@ -67,11 +70,11 @@ class UnsureRule:
     red_flags: tuple[str, ...] = ()
     no_cue_label: str | None = None
 
-    def public_labels(self, classes: Sequence[str]) -> tuple[str, ...]:
+    def public_labels(self, classes: Labels) -> tuple[str, ...]:
         """The labels answers can carry: every class but the internal no-cue one."""
         return tuple(c for c in classes if c != self.no_cue_label)
 
-    def reasons(self, proba: np.ndarray, classes: Sequence[str],
+    def reasons(self, proba: np.ndarray, classes: Labels,
                 known: np.ndarray | None = None) -> np.ndarray:
         """One reason per row (None = a confident answer), first matching rule wins."""
         view = public_view(proba, classes, self.no_cue_label)
@@ -90,11 +93,11 @@ class UnsureRule:
             reasons[fires] = reason
         return reasons
 
-    def unsure(self, proba: np.ndarray, classes: Sequence[str] | None = None,
+    def unsure(self, proba: np.ndarray, classes: Labels | None = None,
                known: np.ndarray | None = None) -> np.ndarray:
         """Boolean mask over rows of an (n, classes) probability matrix."""
-        classes = np.arange(proba.shape[1]).astype(str) if classes is None else classes
-        return self.reasons(proba, classes, known).astype(bool)  # None -> False, a reason -> True
+        names = np.arange(proba.shape[1]).astype(str) if classes is None else classes
+        return self.reasons(proba, names, known).astype(bool)  # None -> False, a reason -> True
 
     def to_dict(self) -> dict[str, Any]:
         values = asdict(self)
@@ -137,14 +140,14 @@ def _mean(mask: np.ndarray) -> float:
 
 
 def tradeoff(rule: UnsureRule, proba: np.ndarray, y_index: np.ndarray,
-             classes: Sequence[str] | None = None) -> UnsureTradeoff:
+             classes: Labels | None = None) -> UnsureTradeoff:
     """The rule's trade-off on rows whose true label is public (``y_index`` indexes ``classes``)."""
-    classes = np.arange(proba.shape[1]).astype(str) if classes is None else np.asarray(classes)
-    truth = classes[y_index]
+    names = np.arange(proba.shape[1]).astype(str) if classes is None else np.asarray(classes)
+    truth = names[y_index]
     public_rows = truth != rule.no_cue_label
-    view = public_view(proba, classes, rule.no_cue_label)
+    view = public_view(proba, names, rule.no_cue_label)
     correct = (view.labels[view.proba.argmax(axis=1)] == truth)[public_rows]
-    unsure = rule.unsure(proba, classes)[public_rows]
+    unsure = rule.unsure(proba, names)[public_rows]
     answered = ~unsure
     return UnsureTradeoff(
         coverage=_mean(answered),
@@ -158,31 +161,6 @@ def tradeoff(rule: UnsureRule, proba: np.ndarray, y_index: np.ndarray,
 PROBABILITY_GRID = np.round(np.arange(0.0, 0.91, 0.025), 3)
 MARGIN_GRID = np.round(np.arange(0.0, 0.51, 0.025), 3)
 RED_FLAG_GRID = np.round(np.arange(0.0, 1.0, 0.01), 3)
-
-
-def tune_confidence_thresholds(proba: np.ndarray, y_index: np.ndarray, min_coverage: float = MIN_COVERAGE,
-                     already_unsure: np.ndarray | None = None) -> UnsureRule:
-    """The rule with the best accuracy on answered messages that still answers
-    at least ``min_coverage`` of them; ties go to the higher coverage, then the
-    looser thresholds. Deterministic: an exhaustive grid, no sampling.
-
-    ``already_unsure`` marks rows another check (no scenario cue) leaves
-    unanswered whatever the thresholds, so coverage counts them as unsure.
-    """
-    correct = proba.argmax(axis=1) == y_index
-    fixed = np.zeros(len(proba), dtype=bool) if already_unsure is None else already_unsure
-    best_key, best_rule = None, UnsureRule()
-    for p in PROBABILITY_GRID:
-        for m in MARGIN_GRID:
-            rule = UnsureRule(float(p), float(m))
-            answered = ~rule.unsure(proba) & ~fixed
-            coverage = answered.mean()
-            if coverage < min_coverage or not answered.any():
-                continue
-            key = (round(float(correct[answered].mean()), 6), round(float(coverage), 6), -p, -m)
-            if best_key is None or key > best_key:
-                best_key, best_rule = key, rule
-    return best_rule
 
 
 @dataclass(frozen=True)
@@ -210,21 +188,20 @@ class RedFlagPrecision:
         return precision
 
 
-def everyday_weights(truth: Sequence[str], out_of_scope_label: str | None,
+def everyday_weights(truth: Labels, out_of_scope_label: str | None,
                      share: float = EVERYDAY_SHARE) -> np.ndarray:
     """Row weights under which rows of ``out_of_scope_label`` make up ``share`` of the total.
 
     All ones when the task has no such label or the rows lack either kind.
     """
-    truth = np.asarray(truth)
-    everyday = truth == out_of_scope_label
-    weights = np.ones(len(truth))
+    everyday = np.asarray(truth) == out_of_scope_label
+    weights = np.ones(len(everyday))
     if out_of_scope_label is not None and everyday.any() and (~everyday).any():
         weights[everyday] = share / (1 - share) * (~everyday).sum() / everyday.sum()
     return weights
 
 
-def red_flag_precision(rule: UnsureRule, proba: np.ndarray, classes: Sequence[str], truth: Sequence[str],
+def red_flag_precision(rule: UnsureRule, proba: np.ndarray, classes: Labels, truth: Labels,
                        weights: np.ndarray | None = None) -> RedFlagPrecision:
     """Precision (under row ``weights``) and recall of confident red-flag answers under ``rule``.
 
@@ -233,10 +210,10 @@ def red_flag_precision(rule: UnsureRule, proba: np.ndarray, classes: Sequence[st
     """
     view = public_view(proba, classes, rule.no_cue_label)
     predicted = view.labels[view.proba.argmax(axis=1)]
-    truth = np.asarray(truth)
-    weights = np.ones(len(truth)) if weights is None else weights
+    true_labels = np.asarray(truth)
+    weights = np.ones(len(true_labels)) if weights is None else weights
     shown = np.isin(predicted, rule.red_flags) & ~rule.unsure(proba, classes)
-    right = shown & (predicted == truth)
+    right = shown & (predicted == true_labels)
 
     def precision(mask: np.ndarray) -> float:
         return float(weights[mask & right].sum() / weights[mask].sum()) if mask.any() else 1.0
@@ -244,57 +221,4 @@ def red_flag_precision(rule: UnsureRule, proba: np.ndarray, classes: Sequence[st
     per_label = {label: precision(shown & (predicted == label)) for label in rule.red_flags}
     worst = min(per_label, key=per_label.__getitem__) if per_label else ""
     return RedFlagPrecision(rule.red_flag_min_probability, precision(shown), per_label.get(worst, 1.0), worst,
-                            int(shown.sum()), _mean(right[np.isin(truth, rule.red_flags)]))
-
-
-def tune_red_flag_bar(rule: UnsureRule, proba: np.ndarray, classes: Sequence[str], truth: Sequence[str],
-                      weights: np.ndarray | None = None, min_precision: float = RED_FLAG_MIN_PRECISION) -> UnsureRule:
-    """The loosest red-flag threshold at which every red flag's out-of-fold precision reaches ``min_precision``.
-
-    Each red flag must reach it on its own, so a weak one cannot hide behind
-    strong ones. ``truth`` includes the everyday and no-cue rows, so a red flag
-    shown for a message that is neither counts against the precision, as it
-    would for a user; ``weights`` (:func:`everyday_weights`) give the everyday
-    rows the share they have on a real phone.
-    """
-    for threshold in RED_FLAG_GRID:
-        candidate = UnsureRule(rule.min_probability, rule.min_margin, float(threshold), rule.red_flags,
-                               rule.no_cue_label)
-        if red_flag_precision(candidate, proba, classes, truth, weights).worst_precision >= min_precision:
-            return candidate
-    return UnsureRule(rule.min_probability, rule.min_margin, 1.0, rule.red_flags, rule.no_cue_label)
-
-
-def tune_unsure_rule(proba: np.ndarray, classes: Sequence[str], truth: Sequence[str], base: UnsureRule,
-                     min_coverage: float = MIN_COVERAGE, out_of_scope_label: str | None = None) -> UnsureRule:
-    """Every threshold of ``base``'s kind of rule, tuned on out-of-fold probabilities.
-
-    First the probability and margin thresholds (:func:`tune_confidence_thresholds`, on
-    rows with a public true label), then, for tasks with red flags, the
-    stricter red-flag bar (:func:`tune_red_flag_bar`, on every row, the
-    ``out_of_scope_label`` rows weighted to their everyday share).
-    """
-    view = public_view(proba, classes, base.no_cue_label)
-    truth = np.asarray(truth)
-    public = truth != base.no_cue_label
-    found = tune_confidence_thresholds(view.proba[public], np.searchsorted(view.labels, truth[public]), min_coverage,
-                             already_unsure=view.no_cue_top[public])
-    rule = UnsureRule(found.min_probability, found.min_margin, 0.0, base.red_flags, base.no_cue_label)
-    if not base.red_flags:
-        return rule
-    return tune_red_flag_bar(rule, proba, classes, truth, everyday_weights(truth, out_of_scope_label))
-
-
-def tune_unsure_as_label(proba: np.ndarray, y_index: np.ndarray, unsure_label_index: int) -> UnsureRule:
-    """A probability-only threshold that maximises accuracy when unsure answers
-    become the out-of-scope label (``unsure_label_index``), as in Larson et al. 2019.
-    """
-    best_key, best_rule = None, UnsureRule()
-    predicted = proba.argmax(axis=1)
-    for p in np.round(np.arange(0.0, 1.0, 0.01), 3):
-        rule = UnsureRule(float(p), 0.0)
-        labels = np.where(rule.unsure(proba), unsure_label_index, predicted)
-        key = (round(float((labels == y_index).mean()), 6), -p)
-        if best_key is None or key > best_key:
-            best_key, best_rule = key, rule
-    return best_rule
+                            int(shown.sum()), _mean(right[np.isin(true_labels, rule.red_flags)]))

@@ -1,4 +1,4 @@
-"""Shared fixtures: a tiny labelled set, a tiny trained model, and the real meaning model."""
+"""Shared fixtures: a tiny labelled set, a tiny trained model, and the shipped meaning and coach models."""
 
 from __future__ import annotations
 
@@ -56,7 +56,7 @@ def tiny_model(tiny_model_dir: Path) -> Model:
     return load_model(tiny_model_dir)
 
 
-def _shipped_model(tmp_path_factory: pytest.TempPathFactory, task: str) -> Model:
+def _shipped_model_dir(tmp_path_factory: pytest.TempPathFactory, task: str) -> Path:
     """A task's model as shipped: the committed data, the default settings (which the
     CV search chose), trained without the grid so the suite stays fast."""
     out = tmp_path_factory.mktemp("models") / task
@@ -64,14 +64,24 @@ def _shipped_model(tmp_path_factory: pytest.TempPathFactory, task: str) -> Model
              if k not in ("use_context", "features", "embedding_weight")}
     train_task(get_task(task), out_dir=out, space=space, protocol=TrainingProtocol(holdout_fraction=0),
                calibrate=False)
-    return load_model(out)
+    return out
 
 
 @pytest.fixture(scope="session")
-def meaning_model(tmp_path_factory: pytest.TempPathFactory) -> Model:
-    return _shipped_model(tmp_path_factory, "meaning")
+def meaning_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return _shipped_model_dir(tmp_path_factory, "meaning")
 
 
 @pytest.fixture(scope="session")
-def coach_model(tmp_path_factory: pytest.TempPathFactory) -> Model:
-    return _shipped_model(tmp_path_factory, "coach")
+def coach_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return _shipped_model_dir(tmp_path_factory, "coach")
+
+
+@pytest.fixture(scope="session")
+def meaning_model(meaning_model_dir: Path) -> Model:
+    return load_model(meaning_model_dir)
+
+
+@pytest.fixture(scope="session")
+def coach_model(coach_model_dir: Path) -> Model:
+    return load_model(coach_model_dir)

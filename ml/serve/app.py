@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI, HTTPException, Request
+from fastapi import APIRouter, FastAPI, HTTPException, Request
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
@@ -40,12 +40,8 @@ BATCH_PATH = "/api/interpret-batch"
 ModelLoader = Callable[[str], Model]
 
 
-def create_app(load: ModelLoader = load_model) -> FastAPI:
-    """The app, loading each registered task's model with ``load(task)`` at start-up.
-
-    ``load`` is a parameter so tests can serve models they trained in a
-    temporary folder; the server itself always uses :func:`ml.load_model`.
-    """
+def _lifespan(load: ModelLoader) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """Load each registered task's model once at start-up; a failure is kept as that task's problem."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -58,65 +54,83 @@ def create_app(load: ModelLoader = load_model) -> FastAPI:
                 log.warning("the %s model is not available: %s", name, exc)
         yield
 
+    return lifespan
+
+
+async def _input_error(request: Request, exc: Exception) -> JSONResponse:
+    return JSONResponse({"detail": [{"loc": ["body"], "msg": str(exc), "type": "input_error"}]}, status_code=422)
+
+
+def _model_for(request: Request, task: schemas.TaskName) -> Model:
+    name = task.value
+    if name not in request.app.state.models:
+        raise HTTPException(503, f"the {name} model is not available: {request.app.state.problems[name]}")
+    return request.app.state.models[name]
+
+
+routes = APIRouter()
+UNAVAILABLE = {"description": "The task's model is missing or unreadable; the detail says how to train it."}
+
+
+# response_model_exclude_unset: an unset field is one this library version does not send.
+@routes.post("/api/interpret", response_model=schemas.Interpretation, response_model_exclude_unset=True,
+             responses={503: UNAVAILABLE, 413: {"description": f"Body over {BODY_LIMIT:,} bytes."}})
+def interpret(body: schemas.InterpretRequest, request: Request) -> dict[str, Any]:
+    """Interpret one message: the same object as ``python -m ml predict --json``."""
+    model = _model_for(request, body.task)
+    return model.interpret(body.message, body.context, his_name=body.his_name).to_dict(body.top_k)
+
+
+@routes.post(BATCH_PATH, response_model=schemas.BatchResponse, response_model_exclude_unset=True,
+             responses={503: UNAVAILABLE, 413: {"description": f"Body over {BATCH_BODY_LIMIT:,} bytes."}})
+def interpret_batch(body: schemas.BatchRequest, request: Request) -> dict[str, Any]:
+    """Interpret up to 1,000 messages in one vectorised pass; results keep the items' order."""
+    messages, contexts = [item.message for item in body.items], [item.context for item in body.items]
+    results = _model_for(request, body.task).interpret_many(messages, contexts, his_name=body.his_name)
+    return {"results": [r.to_dict(body.top_k) for r in results]}
+
+
+@routes.get("/api/tasks", response_model=schemas.Tasks)
+def tasks(request: Request) -> dict[str, Any]:
+    """Each task's labels with title and tone, and whether its model is loaded."""
+    return {"tasks": [
+        {"name": name, "available": name in request.app.state.models,
+         "error": request.app.state.problems.get(name),
+         "labels": [{"label": label, "title": info.title, "tone": info.tone}
+                    for label, info in task.catalog.items()]}
+        for name, task in TASKS.items()
+    ]}
+
+
+@routes.get("/healthz", response_model=schemas.Health, responses={503: {"model": schemas.Health}})
+def healthz(request: Request) -> JSONResponse:
+    """200 once every model is loaded; 503, naming what is wrong, otherwise."""
+    problems = request.app.state.problems
+    models = {name: problems.get(name, "loaded") for name in TASKS}
+    body = {"status": "unavailable" if problems else "ok", "models": models}
+    return JSONResponse(body, status_code=503 if problems else 200)
+
+
+@routes.get("/", include_in_schema=False)
+def page() -> FileResponse:
+    return FileResponse(STATIC_DIR / "index.html")
+
+
+def create_app(load: ModelLoader = load_model) -> FastAPI:
+    """The app, loading each registered task's model with ``load(task)`` at start-up.
+
+    ``load`` is a parameter so tests can serve models they trained in a
+    temporary folder; the server itself always uses :func:`ml.load_model`.
+    """
     # FastAPIOffline serves the /docs assets itself instead of from a CDN. No /redoc: its page
     # fetches a logo from outside, and one docs page is enough.
     app = FastAPIOffline(
-        title="miss-you-meaning", version=__version__, lifespan=lifespan, redoc_url=None,
+        title="miss-you-meaning", version=__version__, lifespan=_lifespan(load), redoc_url=None,
         description="What does his text mean, and what does your draft do? A reading of patterns in text, "
                     "not a verdict about a person.",
     )
     app.add_middleware(BodyLimit, limit_for=lambda path: BATCH_BODY_LIMIT if path == BATCH_PATH else BODY_LIMIT)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-
-    @app.exception_handler(InputError)
-    async def input_error(request: Request, exc: InputError) -> JSONResponse:
-        return JSONResponse({"detail": [{"loc": ["body"], "msg": str(exc), "type": "input_error"}]}, status_code=422)
-
-    def model_for(request: Request, task: schemas.TaskName) -> Model:
-        name = task.value
-        if name not in request.app.state.models:
-            raise HTTPException(503, f"the {name} model is not available: {request.app.state.problems[name]}")
-        return request.app.state.models[name]
-
-    answer = {"response_model_exclude_unset": True}  # unset = a field this library version does not send
-    unavailable = {"description": "The task's model is missing or unreadable; the detail says how to train it."}
-
-    @app.post("/api/interpret", response_model=schemas.Interpretation, **answer,
-              responses={503: unavailable, 413: {"description": f"Body over {BODY_LIMIT:,} bytes."}})
-    def interpret(body: schemas.InterpretRequest, request: Request) -> dict[str, Any]:
-        """Interpret one message: the same object as ``python -m ml predict --json``."""
-        model = model_for(request, body.task)
-        return model.interpret(body.message, body.context, his_name=body.his_name).to_dict(body.top_k)
-
-    @app.post(BATCH_PATH, response_model=schemas.BatchResponse, **answer,
-              responses={503: unavailable, 413: {"description": f"Body over {BATCH_BODY_LIMIT:,} bytes."}})
-    def interpret_batch(body: schemas.BatchRequest, request: Request) -> dict[str, Any]:
-        """Interpret up to 1,000 messages in one vectorised pass; results keep the items' order."""
-        messages, contexts = [item.message for item in body.items], [item.context for item in body.items]
-        results = model_for(request, body.task).interpret_many(messages, contexts, his_name=body.his_name)
-        return {"results": [r.to_dict(body.top_k) for r in results]}
-
-    @app.get("/api/tasks", response_model=schemas.Tasks)
-    def tasks(request: Request) -> dict[str, Any]:
-        """Each task's labels with title and tone, and whether its model is loaded."""
-        return {"tasks": [
-            {"name": name, "available": name in request.app.state.models,
-             "error": request.app.state.problems.get(name),
-             "labels": [{"label": label, "title": info.title, "tone": info.tone}
-                        for label, info in task.catalog.items()]}
-            for name, task in TASKS.items()
-        ]}
-
-    @app.get("/healthz", response_model=schemas.Health, responses={503: {"model": schemas.Health}})
-    def healthz(request: Request) -> JSONResponse:
-        """200 once every model is loaded; 503, naming what is wrong, otherwise."""
-        problems = request.app.state.problems
-        models = {name: problems.get(name, "loaded") for name in TASKS}
-        body = {"status": "unavailable" if problems else "ok", "models": models}
-        return JSONResponse(body, status_code=503 if problems else 200)
-
-    @app.get("/", include_in_schema=False)
-    def page() -> FileResponse:
-        return FileResponse(STATIC_DIR / "index.html")
-
+    app.add_exception_handler(InputError, _input_error)
+    app.include_router(routes)
     return app

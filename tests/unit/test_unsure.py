@@ -1,5 +1,6 @@
 import numpy as np
 
+from ml.tuning import tune_confidence_thresholds, tune_red_flag_bar, tune_unsure_as_label
 from ml.unsure import (
     LOW_CONFIDENCE,
     NO_KNOWN_WORDS,
@@ -11,9 +12,6 @@ from ml.unsure import (
     public_view,
     red_flag_precision,
     tradeoff,
-    tune_confidence_thresholds,
-    tune_red_flag_bar,
-    tune_unsure_as_label,
 )
 
 PROBA = np.array([[0.9, 0.1], [0.55, 0.45], [0.4, 0.6], [0.52, 0.48]])
