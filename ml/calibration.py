@@ -27,6 +27,7 @@ from sklearn.pipeline import Pipeline
 from ml.errors import MetadataError
 from ml.pipeline import classifier_step
 from ml.records import Fields
+from ml.unsure import Labels
 
 ECE_BINS = 15
 NONE, SIGMOID, TEMPERATURE = "none", "sigmoid", "temperature"
@@ -77,7 +78,7 @@ class CalibrationScore:
     macro_f1: float
 
     @classmethod
-    def measure(cls, method: str, proba: np.ndarray, classes: Sequence[str], truth: Sequence[str]) -> CalibrationScore:
+    def measure(cls, method: str, proba: np.ndarray, classes: Labels, truth: Labels) -> CalibrationScore:
         truth_index = np.searchsorted(np.asarray(classes), np.asarray(truth))
         predicted = np.asarray(classes)[proba.argmax(axis=1)]
         return cls(method, round(expected_calibration_error(proba, truth_index), 4),

@@ -56,7 +56,10 @@ def require_extra() -> Path:
         raise MissingExtraError(f"the hybrid feature set needs the hybrid extra ({', '.join(missing)} not "
                                 f"installed): {INSTALL_HINT}")
     spec = importlib.util.find_spec(ENCODER_PACKAGE)
-    return Path(next(iter(spec.submodule_search_locations))) / "model"
+    locations = spec.submodule_search_locations if spec is not None else None
+    if not locations:
+        raise MissingExtraError(f"{ENCODER_PACKAGE} is installed without its model directory: {INSTALL_HINT}")
+    return Path(next(iter(locations))) / "model"
 
 
 def check_weights(directory: Path, expected: str = WEIGHTS_SHA256) -> None:
