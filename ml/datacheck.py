@@ -148,10 +148,15 @@ def check_trainable(frame: pd.DataFrame, protocol: TrainingProtocol, *,
                         f"too few for {listed}. Add rows, or lower --folds or --holdout")
 
 
+def message_words(frame: pd.DataFrame) -> pd.Series:
+    """Words per message, split on whitespace: the length a reader perceives, and the profile's length."""
+    return frame["message"].str.split().map(len)
+
+
 def profile(frame: pd.DataFrame) -> dict[str, Any]:
     """Rows, context share, message length and share of messages saying "miss", per label and overall."""
     has_context = frame["context"].str.strip() != ""
-    words = frame["message"].str.split().map(len)
+    words = message_words(frame)
     says_miss = frame["message"].str.contains(MISS_WORD)
     per_label = {
         label: {"rows": int(len(group)), "context_share": float(has_context[group.index].mean()),
