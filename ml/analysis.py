@@ -19,6 +19,7 @@ from sklearn.feature_extraction.text import CountVectorizer
 from sklearn.feature_selection import chi2
 from sklearn.pipeline import Pipeline
 
+from ml.calibration import CalibrationScore, ReliabilityCurve, fit_temperature, probabilities, reliability_curve
 from ml.config import DEFAULT_PROTOCOL, SEED, TrainingProtocol
 from ml.datacheck import profile
 from ml.evaluate import classification_summary, predictions_frame
@@ -162,6 +163,30 @@ def fit_model(task: str | Task, settings: Settings | None = None, rule: UnsureRu
 
 
 # --------------------------------------------------------------------------- tables about a model
+
+
+@dataclass(frozen=True)
+class CalibrationView:
+    """How far the out-of-fold probabilities are from honest, as trained and with temperature scaling."""
+
+    temperature: float
+    table: pd.DataFrame  # one row per variant: ECE (top label), log-loss, macro-F1
+    curves: dict[str, ReliabilityCurve]
+
+
+def calibration_view(oof: OutOfFold) -> CalibrationView:
+    """ECE, log-loss and reliability curves of ``oof``'s probabilities, raw and divided by one temperature.
+
+    The temperature is fitted on these same rows, so its ECE here is a little optimistic;
+    training measures it nested (inside the outer training folds) and records that in the metadata.
+    """
+    logits = np.log(np.clip(oof.proba, 1e-300, None))  # softmax(log p) = p, so these are logits up to a constant
+    temperature = fit_temperature(logits, oof.y_index)
+    variants = {"as trained": oof.proba, f"temperature T={temperature:.2f}": probabilities(logits, temperature)}
+    truth = np.asarray(oof.labels)[oof.y_index]
+    scores = [CalibrationScore.measure(name, proba, oof.labels, truth) for name, proba in variants.items()]
+    return CalibrationView(temperature, pd.DataFrame([asdict(s) for s in scores]).set_index("method"),
+                           {name: reliability_curve(proba, oof.y_index) for name, proba in variants.items()})
 
 
 def per_label_f1(scored: pd.DataFrame, labels: Sequence[str]) -> pd.DataFrame:

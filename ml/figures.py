@@ -10,7 +10,7 @@ the cell's value). The report saves the same figures with ``fig.savefig``.
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
@@ -23,6 +23,7 @@ from sklearn.metrics import confusion_matrix
 from ml.datacheck import message_words
 
 if TYPE_CHECKING:
+    from ml.calibration import ReliabilityCurve
     from ml.predict import Interpretation
     from ml.unsure import UnsureTradeoff
 
@@ -236,6 +237,21 @@ def plot_confusion(scored: pd.DataFrame, labels: Sequence[str],
     ax.set_xticks(positions, labels, rotation=45, ha="right", rotation_mode="anchor")
     ax.set_yticks(positions, labels)
     ax.set(title=title, xlabel="predicted label", ylabel="true label")
+    return fig
+
+
+def plot_reliability(curves: Mapping[str, ReliabilityCurve],
+                     title: str = "Reliability: top-label probability vs share right") -> Figure:
+    """One line per variant through its filled bins; on the diagonal, "80%" is right 80% of the time."""
+    fig = _figure(6, 5.5)
+    ax = fig.subplots()
+    ax.plot([0, 1], [0, 1], linestyle="--", color="0.6", label="perfectly calibrated")
+    for name, curve in curves.items():
+        filled = curve.counts > 0
+        ax.plot(curve.confidence[filled], curve.accuracy[filled], marker="o", label=name)
+    ax.set(xlim=(0, 1), ylim=(0, 1), xlabel="mean top-label probability in the bin", ylabel="share right in the bin",
+           title=title)
+    ax.legend(loc="upper left")
     return fig
 
 

@@ -163,6 +163,16 @@ def test_top_features_per_label_stack_each_labels_table_in_order() -> None:
     assert "message chars" in set(with_chars["source"]) and set(with_chars["label"]) == {"pets"}
 
 
+def test_temperature_in_the_calibration_view_never_raises_the_log_loss(tiny_csv: Path) -> None:
+    oof = analysis.out_of_fold_predictions(Task("tiny", None, data_path=tiny_csv),
+                                           protocol=TrainingProtocol(cv_folds=3))
+    view = analysis.calibration_view(oof)
+    raw, scaled = view.table["log_loss"].iloc[0], view.table["log_loss"].iloc[1]
+    assert view.temperature > 0 and scaled <= raw + 1e-9  # T=1 is the raw model, and T minimises the log-loss
+    assert view.table["macro_f1"].iloc[0] == view.table["macro_f1"].iloc[1]  # a temperature never reorders labels
+    assert list(view.curves) == list(view.table.index) and view.curves["as trained"].counts.sum() == len(oof.frame)
+
+
 def test_out_of_fold_predictions_cover_every_row_with_a_tuned_rule(tiny_csv: Path) -> None:
     oof = analysis.out_of_fold_predictions(Task("tiny", None, data_path=tiny_csv),
                                            protocol=TrainingProtocol(cv_folds=3))

@@ -132,6 +132,18 @@ def test_confusion_plot_shows_row_shares_with_label_names() -> None:
     assert (ax.get_title(), ax.get_xlabel(), ax.get_ylabel()) == ("confusion", "predicted label", "true label")
 
 
+def test_reliability_plot_draws_the_diagonal_and_one_line_per_variant() -> None:
+    from ml.calibration import reliability_curve
+
+    proba = np.array([[0.9, 0.1], [0.6, 0.4], [0.3, 0.7], [0.2, 0.8]])
+    truth = np.array([0, 1, 1, 1])
+    fig = figures.plot_reliability({"raw": reliability_curve(proba, truth), "also": reliability_curve(proba, truth)})
+    ax = fig.axes[0]
+    assert [line.get_label() for line in ax.get_lines()] == ["perfectly calibrated", "raw", "also"]
+    raw = ax.get_lines()[1]
+    assert np.allclose(raw.get_xdata(), [0.6, 0.7, 0.8, 0.9]) and np.allclose(raw.get_ydata(), [0, 1, 1, 1])
+
+
 def test_confidence_plot_counts_right_and_wrong_answers_separately() -> None:
     scored = scored_frame([("a", "a", 0.95), ("a", "a", 0.9), ("a", "b", 0.4), ("b", "b", 0.85), ("b", "a", 0.3)])
     ax = figures.plot_confidence(scored).axes[0]
