@@ -93,7 +93,7 @@ benchmark-hybrid: train train-hybrid ## tfidf vs hybrid side by side: CV and hel
 
 benchmark-clinc150: $(STAMP) ## CLINC150 vs the paper and fastText (about 10 minutes)
 	$(BIN)/python -m pip install --quiet -e ".[benchmark]"
-	$(BIN)/python benchmarks/clinc150.py
+	$(BIN)/python -m benchmarks.clinc150
 
 clean: ## remove the virtualenv, models and reports
 	rm -rf $(VENV) models/*/ reports

@@ -48,10 +48,11 @@ _MAX_RSS = ("import resource, subprocess, sys; subprocess.run(sys.argv[1:], chec
 
 _FIT = """
 import sys, time, pandas as pd
+from ml.config import SEED
 from ml.pipeline import Settings, build_pipeline
 frame = pd.read_csv(sys.argv[1], dtype=str, keep_default_na=False)
 started = time.perf_counter()
-build_pipeline(Settings(use_context=False), seed=13).fit(frame[["message", "context"]], frame["label"])
+build_pipeline(Settings(use_context=False), seed=SEED).fit(frame[["message", "context"]], frame["label"])
 print(time.perf_counter() - started, file=sys.stderr)
 """
 

@@ -217,7 +217,66 @@ def _leaves(meta: dict, prefix: tuple[str, ...] = ()) -> list[tuple[tuple[str, .
     return found
 
 
+_DELETE = object()  # _edited's "remove the field" value
+
+
+def _edited(meta: dict, path: tuple[str, ...], value: object = _DELETE) -> dict:
+    """A deep copy of ``meta`` with the field at ``path`` set to ``value``, or removed (the default)."""
+    edited = copy.deepcopy(meta)
+    target = edited
+    for key in path[:-1]:
+        target = target[key]
+    if value is _DELETE:
+        del target[path[-1]]
+    else:
+        target[path[-1]] = value
+    return edited
+
+
+Attempt = Callable[[str, Callable[[Path], None]], None]
+
+
+def _file_faults(attempt: Attempt, armed_model: bytes, marker: Path) -> None:
+    """Damage to the model file and checksums: payloads, truncation, bit flips."""
+    attempt("pickle payload, checksums recomputed",
+            lambda d: _rewrite(d, model=pickle.dumps(_TouchOnUnpickle(marker))))
+    attempt("skops file calling os.system, checksums recomputed", lambda d: _rewrite(d, model=armed_model))
+    attempt("model truncated", lambda d: (d / MODEL_FILE).write_bytes((d / MODEL_FILE).read_bytes()[:999]))
+    attempt("model emptied", lambda d: (d / MODEL_FILE).write_bytes(b""))
+    attempt("metadata not JSON, checksums recomputed", lambda d: ((d / META_FILE).write_text("{no"), _rewrite(d)))
+    attempt("metadata edited, checksums not", lambda d: (d / META_FILE).write_text("{}"))
+    attempt("checksum file removed", lambda d: (d / CHECKSUM_FILE).unlink())
+    attempt("checksum file garbled", lambda d: (d / CHECKSUM_FILE).write_text("nonsense\n"))
+    for i in range(20):
+        def flip(d: Path, seed: int = i) -> None:
+            data = bytearray((d / MODEL_FILE).read_bytes())
+            data[random.Random(seed).randrange(len(data))] ^= 0xFF
+            (d / MODEL_FILE).write_bytes(bytes(data))
+        attempt(f"model bit flip #{i}", flip)
+
+
+def _metadata_faults(attempt: Attempt, meta: dict) -> None:
+    """Every metadata field deleted or set to wrong values, checksums recomputed so only the reader can refuse."""
+    for path, value in _leaves(meta):
+        attempt(f"metadata {'.'.join(path)} deleted",
+                lambda d, path=path: _rewrite(d, meta=_edited(meta, path)))
+        for wrong in _wrong_values(value):
+            if wrong != value:
+                attempt(f"metadata {'.'.join(path)} = {wrong!r}",
+                        lambda d, path=path, wrong=wrong: _rewrite(d, meta=_edited(meta, path, wrong)))
+    attempt("metadata task relabelled meaning", lambda d: _rewrite(d, meta={**meta, "task": "meaning"}))
+
+
+def _pointer_faults(attempt: Attempt) -> None:
+    """A tampered CURRENT pointer: outside the store, empty, a missing version, overlong."""
+    for pointer in ("../../etc", "", "20990101-000000-000000", "x" * 500):
+        def point(d: Path, pointer: str = pointer) -> None:
+            (d.parent.parent / POINTER_FILE).write_text(pointer)
+        attempt(f"CURRENT = {pointer[:30]!r}", point)
+
+
 def model_file_faults(root: Path, work: Path, tally: Tally) -> None:
+    """Each fault applied to a fresh copy of the store; handled = MLError on load and no payload ran."""
     store = ModelStore(root)
     pristine = store.version_dir(store.current_version())
     marker = work / "payload-ran"
@@ -239,46 +298,9 @@ def model_file_faults(root: Path, work: Path, tally: Tally) -> None:
             handled = False
         tally.record("model files: faults", case, handled and not marker.exists())
 
-    attempt("pickle payload, checksums recomputed",
-            lambda d: _rewrite(d, model=pickle.dumps(_TouchOnUnpickle(marker))))
-    attempt("skops file calling os.system, checksums recomputed", lambda d: _rewrite(d, model=sio.dumps(armed)))
-    attempt("model truncated", lambda d: (d / MODEL_FILE).write_bytes((d / MODEL_FILE).read_bytes()[:999]))
-    attempt("model emptied", lambda d: (d / MODEL_FILE).write_bytes(b""))
-    attempt("metadata not JSON, checksums recomputed", lambda d: ((d / META_FILE).write_text("{no"), _rewrite(d)))
-    attempt("metadata edited, checksums not", lambda d: (d / META_FILE).write_text("{}"))
-    attempt("checksum file removed", lambda d: (d / CHECKSUM_FILE).unlink())
-    attempt("checksum file garbled", lambda d: (d / CHECKSUM_FILE).write_text("nonsense\n"))
-    for i in range(20):
-        def flip(d: Path, seed: int = i) -> None:
-            data = bytearray((d / MODEL_FILE).read_bytes())
-            data[random.Random(seed).randrange(len(data))] ^= 0xFF
-            (d / MODEL_FILE).write_bytes(bytes(data))
-        attempt(f"model bit flip #{i}", flip)
-    meta = json.loads((pristine / META_FILE).read_text(encoding="utf-8"))
-    for path, value in _leaves(meta):
-        def delete(d: Path, path: tuple[str, ...] = path) -> None:
-            edited = copy.deepcopy(meta)
-            target = edited
-            for key in path[:-1]:
-                target = target[key]
-            del target[path[-1]]
-            _rewrite(d, meta=edited)
-        attempt(f"metadata {'.'.join(path)} deleted", delete)
-        for wrong in _wrong_values(value):
-            def set_wrong(d: Path, path: tuple[str, ...] = path, wrong: object = wrong) -> None:
-                edited = copy.deepcopy(meta)
-                target = edited
-                for key in path[:-1]:
-                    target = target[key]
-                target[path[-1]] = wrong
-                _rewrite(d, meta=edited)
-            if wrong != value:
-                attempt(f"metadata {'.'.join(path)} = {wrong!r}", set_wrong)
-    attempt("metadata task relabelled meaning", lambda d: _rewrite(d, meta={**meta, "task": "meaning"}))
-    for pointer in ("../../etc", "", "20990101-000000-000000", "x" * 500):
-        def point(d: Path, pointer: str = pointer) -> None:
-            (d.parent.parent / POINTER_FILE).write_text(pointer)
-        attempt(f"CURRENT = {pointer[:30]!r}", point)
+    _file_faults(attempt, sio.dumps(armed), marker)
+    _metadata_faults(attempt, json.loads((pristine / META_FILE).read_text(encoding="utf-8")))
+    _pointer_faults(attempt)
 
 
 CRASHING_SAVE = """

@@ -1,13 +1,12 @@
 """Any dataset in the label-guide format trains through the CLI and interprets without a catalogue.
 
 Runs on a tiny CLINC150 sample (8 intents x 8 rows; skipped when ../shared/benchmarks/clinc150
-is absent) and on hand-written rows in the same style, so it runs on any clone. Also covers the
-CLINC150 benchmark's helpers (benchmarks/clinc150.py) that need no data.
+is absent) and on hand-written rows in the same style, so it runs on any clone. The CLINC150
+benchmark's own helpers are tested in test_clinc150_benchmark.py.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 
@@ -87,62 +86,3 @@ def test_cli_trains_on_any_csv_and_the_model_interprets_without_a_catalogue(caps
 
     answers = model.interpret_many(frame["message"].tolist())
     assert np.mean([a.label == y for a, y in zip(answers, frame["label"], strict=True)]) >= 0.9  # it learned
-
-
-# --------------------------------------------------------------------------- benchmark helpers
-
-@pytest.fixture(scope="module")
-def bench():
-    path = PROJECT_ROOT / "benchmarks" / "clinc150.py"
-    spec = importlib.util.spec_from_file_location("clinc150_benchmark", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def test_oos_metrics_on_a_toy_example(bench) -> None:
-    y_true = ["a", "a", "b", "b", "oos", "oos", "oos", "oos"]
-    y_pred = ["a", "oos", "b", "a", "oos", "oos", "b", "oos"]
-    m = bench.oos_metrics(y_true, y_pred)
-    assert m["in_scope_accuracy"] == pytest.approx(2 / 4)   # a ok, a->oos wrong, b ok, b->a wrong
-    assert m["oos_recall"] == pytest.approx(3 / 4)          # three of four oos rows caught
-    assert m["oos_precision"] == pytest.approx(3 / 4)       # four oos predictions, three right
-    assert m["accuracy_151"] == pytest.approx(5 / 8)
-    assert (m["in_scope_rows"], m["oos_rows"], m["predicted_oos"]) == (4, 4, 4)
-
-
-def test_oos_metrics_without_oos_predictions_gives_nan_precision(bench) -> None:
-    m = bench.oos_metrics(["a", "oos"], ["a", "a"])
-    assert m["oos_recall"] == 0.0 and np.isnan(m["oos_precision"])
-
-
-def test_threshold_turns_unsure_answers_into_oos(bench) -> None:
-    predicted = bench.apply_threshold(["a", "b", "a"], [0.9, 0.2, 0.5], threshold=0.5)
-    assert predicted.tolist() == ["a", "oos", "a"]  # below the threshold only; 0.5 stays
-
-
-def test_threshold_choice_maximises_151_way_accuracy(bench) -> None:
-    classes = ["a", "b", "oos"]
-    proba = np.array([[0.9, 0.05, 0.05], [0.1, 0.8, 0.1], [0.5, 0.3, 0.2], [0.45, 0.3, 0.25]])
-    y_true = ["a", "b", "oos", "oos"]
-    threshold = bench.choose_threshold(proba, classes, y_true)
-    assert 0.5 < threshold <= 0.8  # catches both unsure oos rows, keeps both confident in-scope answers
-    labels = np.array(classes)[proba.argmax(axis=1)]
-    assert bench.apply_threshold(labels, proba.max(axis=1), threshold).tolist() == y_true
-
-
-def test_grid_is_every_combination_in_a_fixed_order(bench) -> None:
-    assert bench.grid({"C": [1, 2], "w": ["x", "y"]}) == [
-        {"C": 1, "w": "x"}, {"C": 1, "w": "y"}, {"C": 2, "w": "x"}, {"C": 2, "w": "y"}]
-
-
-def test_readme_section_is_replaced_between_markers_only(bench, tmp_path: Path) -> None:
-    readme = tmp_path / "README.md"
-    bench.update_readme(readme, "first")
-    text = readme.read_text()
-    assert text.startswith("# Benchmarks") and "first" in text
-    readme.write_text(text + "\n## Latency\nkeep me\n")
-    bench.update_readme(readme, "second")
-    text = readme.read_text()
-    assert "second" in text and "first" not in text and "keep me" in text
-    assert text.count(bench.START_MARKER) == 1 and text.count(bench.END_MARKER) == 1
