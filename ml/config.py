@@ -42,7 +42,6 @@ class TrainingProtocol:
 
 DEFAULT_PROTOCOL = TrainingProtocol()
 
-
 # Real texts are short; anything longer is almost surely a paste by mistake and
 # would only slow the vectorizers down. Documented in the README.
 MAX_MESSAGE_CHARS = 2_000

@@ -22,7 +22,7 @@ from ml.unsure import (
 
 
 def tune_confidence_thresholds(proba: np.ndarray, y_index: np.ndarray, min_coverage: float = MIN_COVERAGE,
-                     already_unsure: np.ndarray | None = None) -> UnsureRule:
+                               already_unsure: np.ndarray | None = None) -> UnsureRule:
     """The rule with the best accuracy on answered messages that still answers
     at least ``min_coverage`` of them; ties go to the higher coverage, then the
     looser thresholds. Deterministic: an exhaustive grid, no sampling.
