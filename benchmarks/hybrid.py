@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import statistics
 import subprocess
 import sys
@@ -59,6 +58,15 @@ def train_and_describe(task: str, features: str, out: Path, quick: bool) -> dict
                            for c in meta.calibration.candidates]}
 
 
+def _peak_rss_mb() -> float:
+    """This process's own peak RSS (VmHWM). Not getrusage's ru_maxrss: a child started by fork and exec
+    starts from its parent's peak there, so every model would report the trainer's memory."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError("no VmHWM in /proc/self/status (Linux only)")
+
+
 def measure(directory: str) -> dict[str, float]:
     """Run in a fresh process: load time, latency, throughput and peak memory of the model at ``directory``."""
     started = time.perf_counter()
@@ -79,7 +87,7 @@ def measure(directory: str) -> dict[str, float]:
     batch_s = time.perf_counter() - started
     return {"load_s": load_s, "single_ms": 1000 * statistics.median(single),
             "batch_per_s": len(batch_rows) / batch_s,
-            "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+            "peak_mb": _peak_rss_mb()}
 
 
 def measure_in_child(directory: Path) -> dict[str, float]:
