@@ -164,8 +164,14 @@ def study_calibration(frame: pd.DataFrame, settings: Settings, logits: np.ndarra
         # Temperature as it could ship (one model, one T); sigmoid as scikit-learn recommends it (an ensemble).
         calibrated = CalibratedClassifierCV(build_pipeline(settings, protocol.seed), method=method, cv=inner,
                                             ensemble=method == SIGMOID)
-        proba = cross_val_predict(calibrated, pipeline_input(frame), frame["label"], cv=_folds(frame, protocol),
-                                  method="predict_proba", n_jobs=_n_jobs(settings))
+        try:
+            proba = cross_val_predict(calibrated, pipeline_input(frame), frame["label"], cv=_folds(frame, protocol),
+                                      method="predict_proba", n_jobs=_n_jobs(settings))
+        except ValueError as exc:
+            # Small data: an inner fold can lack a label, or a block its vocabulary. The study is a
+            # measurement, so the method goes unmeasured (and cannot be adopted) rather than failing training.
+            progress(f"calibration {method:<12} not measured: {exc}")
+            continue
         scores.append(CalibrationScore.measure(method, proba, labels, truth))
         progress(f"calibration {method:<12} {scores[-1]}  ({time.perf_counter() - started:.1f}s)")
     method = choose(scores)

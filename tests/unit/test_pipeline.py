@@ -33,6 +33,16 @@ def test_training_twice_gives_identical_models(tiny_frame) -> None:
     assert np.array_equal(classifier_step(results[0].pipeline).coef_, classifier_step(results[1].pipeline).coef_)
 
 
+def test_data_too_small_for_the_calibration_study_trains_uncalibrated_and_says_why(tiny_frame) -> None:
+    # 18 rows: the calibrators' inner folds lack a context vocabulary. Training used to stop with a traceback.
+    lines: list[str] = []
+    result = train(tiny_frame, space=ONE_CANDIDATE, protocol=TrainingProtocol(cv_folds=3, holdout_fraction=0),
+                   progress=lines.append)
+    assert result.calibration.method == "none" and result.calibration.temperature is None
+    assert [c.method for c in result.calibration.candidates] == ["none"]
+    assert any("temperature" in line and "not measured: empty vocabulary" in line for line in lines), lines
+
+
 def test_search_reports_every_candidate_and_picks_the_best(tiny_frame) -> None:
     lines: list[str] = []
     space = {"C": [0.01, 10.0], "word_ngrams": [(1, 1)], "char_ngrams": [(2, 4)], "class_weight": [None]}
