@@ -12,7 +12,6 @@ score for the label minus the intercept.
 
 from __future__ import annotations
 
-import heapq
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -78,29 +77,56 @@ def format_terms(terms: Sequence[Term], limit: int | None = None) -> str:
                      for t in terms[:limit]) or "-"
 
 
+@dataclass(frozen=True)
+class _TermTotals:
+    """Every row's total contribution per term, as parallel arrays sorted by row then term id.
+
+    A term id below ``len(base_keys)`` is one of the model's (a column's word or
+    phrase, or an embedding block's one term); above it, a word of this batch
+    that character n-grams were handed to and the model has no column for.
+    """
+
+    rows: np.ndarray
+    terms: np.ndarray
+    weights: np.ndarray
+    base_keys: Sequence[tuple[str, str]]
+    batch_words: Sequence[str]
+
+    def key(self, term: int) -> tuple[str, str]:
+        """The term's (source, text)."""
+        base = len(self.base_keys)
+        return self.base_keys[term] if term < base else ("message", self.batch_words[term - base])
+
+    @property
+    def count(self) -> int:
+        return len(self.base_keys) + len(self.batch_words)
+
+
 class Explainer:
-    """Per-model lookup tables, built once so each explanation is cheap."""
+    """Per-model lookup tables, built once, so a batch's evidence is a few array operations per batch
+    rather than per row."""
 
     def __init__(self, pipeline: Pipeline) -> None:
         features = feature_step(pipeline)
         self._coef = class_coefficients(classifier_step(pipeline))
-        # Display name and source of every column, e.g. "message_word__hey stranger" -> ("message", "hey stranger").
-        self._terms = [name.split("__", 1)[1] for name in features.get_feature_names_out()]
-        self._sources = np.empty(len(self._terms), dtype=object)
+        # Every word or phrase column, and each embedding block as a whole, is one term, keyed by (source, text):
+        # "message_word__hey stranger" -> ("message", "hey stranger"); -1 marks a character n-gram column.
+        names = features.get_feature_names_out()
+        self._column_term = np.full(len(names), -1, dtype=np.int64)
+        self._term_ids: dict[tuple[str, str], int] = {}
         char_columns = slice(0, 0)
-        self._is_dense = np.zeros(len(self._terms), dtype=bool)
-        self._dense_id = np.zeros(len(self._terms), dtype=np.int64)
-        self._dense_terms: list[tuple[str, str]] = []
         for block_name, block in feature_blocks(features).items():
-            self._sources[block] = "context" if block_name == CONTEXT_WORD else "message"
             if block_name == MESSAGE_CHAR:
                 char_columns = block
-            if block_name in DENSE_TERMS:
-                self._is_dense[block] = True
-                self._dense_id[block] = len(self._dense_terms)
-                self._dense_terms.append(DENSE_TERMS[block_name])
-        self._is_char = np.zeros(len(self._terms), dtype=bool)
-        self._is_char[char_columns] = True
+            elif block_name in DENSE_TERMS:
+                self._column_term[block] = self._term_ids.setdefault(DENSE_TERMS[block_name], len(self._term_ids))
+            else:
+                source = "context" if block_name == CONTEXT_WORD else "message"
+                self._column_term[block] = [self._term_ids.setdefault((source, name.split("__", 1)[1]),
+                                                                      len(self._term_ids))
+                                            for name in names[block]]
+        self._term_keys = list(self._term_ids)
+        self._is_char = self._column_term < 0
         char = features.named_transformers_.get(MESSAGE_CHAR)
         self._char_vocab = char.vocabulary_ if char is not None else {}
         self._char_offset = char_columns.start
@@ -119,67 +145,103 @@ class Explainer:
 
     def contributions(self, message: str, row: sp.spmatrix, class_index: int) -> dict[tuple[str, str], float]:
         """Contribution per (source, word or phrase) to the score of one label."""
-        row = sp.csr_matrix(row).sorted_indices()
-        return self._totals(message, row.indices, row.data * self._coef[class_index, row.indices])
+        totals = self._term_totals([message], row, np.array([class_index]))
+        return {totals.key(term): weight for term, weight in zip(totals.terms.tolist(), totals.weights.tolist(),
+                                                                  strict=True)}
 
-    def _totals(self, message: str, columns: np.ndarray, products: np.ndarray) -> dict[tuple[str, str], float]:
-        """Sum one row's feature contributions (``products`` at sorted ``columns``) per word or phrase.
+    def _term_totals(self, messages: Sequence[str], matrix: sp.spmatrix, class_indices: np.ndarray) -> _TermTotals:
+        """Sum every row's feature contributions (tf-idf value times its class's coefficient) per term.
 
-        A character n-gram's weight goes to the words it occurs in, split by
-        occurrence count, so one lookup per word replaces one per n-gram. An
-        embedding block's dimensions are summed into its one term.
+        Word, phrase and embedding columns go to their own term; character
+        n-grams go to the words they occur in (see :meth:`_char_word_totals`).
+        One ``bincount`` over (row, term) sums the whole batch.
         """
-        totals: dict[tuple[str, str], float] = defaultdict(float)
-        is_char = self._is_char[columns]
-        is_dense = self._is_dense[columns]
-        if is_dense.any():
-            sums = np.bincount(self._dense_id[columns[is_dense]], weights=products[is_dense],
-                               minlength=len(self._dense_terms))
-            for term, weight in zip(self._dense_terms, sums.tolist(), strict=True):
-                totals[term] += weight
-        plain = ~is_char & ~is_dense
-        for column, weight in zip(columns[plain].tolist(), products[plain].tolist(), strict=True):
-            totals[(self._sources[column], self._terms[column])] += weight
-        if self._word_grams is None or not is_char.any():
-            return dict(totals)
-        words = normalize_text(message).split()
-        grams = [self._word_grams(word) for word in words]
+        matrix = sp.csr_matrix(matrix).sorted_indices()
+        row_of = np.repeat(np.arange(matrix.shape[0]), np.diff(matrix.indptr))
+        products = matrix.data * self._coef[np.asarray(class_indices)[row_of], matrix.indices]
+        direct = ~self._is_char[matrix.indices]
+        rows, terms, weights = [row_of[direct]], [self._column_term[matrix.indices[direct]]], [products[direct]]
+        batch_words: list[str] = []
+        if self._word_grams is not None and not direct.all():
+            word_rows, words, word_weights = self._char_word_totals(self._word_grams, messages, matrix, row_of,
+                                                                    products)
+            rows.append(word_rows)
+            terms.append(self._word_term_ids(words, batch_words))
+            weights.append(word_weights)
+        count = len(self._term_keys) + len(batch_words)
+        unique, inverse = np.unique(np.concatenate(rows) * count + np.concatenate(terms), return_inverse=True)
+        return _TermTotals(unique // count, unique % count, np.bincount(inverse, np.concatenate(weights)),
+                           self._term_keys, batch_words)
+
+    def _word_term_ids(self, words: Sequence[str], batch_words: list[str]) -> np.ndarray:
+        """Each word's term id: the model's own for a word it has a column for ("miss"), otherwise a
+        new id past the model's, appending the word to ``batch_words`` the first time it is seen."""
+        new_ids: dict[str, int] = {}
+        ids = np.empty(len(words), dtype=np.int64)
+        for i, word in enumerate(words):
+            term = self._term_ids.get(("message", word))
+            if term is None:
+                term = new_ids.get(word)
+                if term is None:
+                    term = new_ids[word] = len(self._term_keys) + len(batch_words)
+                    batch_words.append(word)
+            ids[i] = term
+        return ids
+
+    @staticmethod
+    def _char_word_totals(word_grams: Callable[[str], tuple[np.ndarray, np.ndarray]], messages: Sequence[str],
+                          matrix: sp.csr_matrix, row_of: np.ndarray,
+                          products: np.ndarray) -> tuple[np.ndarray, list[str], np.ndarray]:
+        """Character n-gram contributions handed to words: (row, word, weight) for each word of each row
+        that holds a known n-gram. An n-gram occurring in several words of a row is split between them by
+        occurrence count; its weight is looked up by (row, column) in the batch's sorted entries."""
+        words_per_row = [normalize_text(message).split() for message in messages]
+        words = [word for row_words in words_per_row for word in row_words]
+        if not words:
+            return np.zeros(0, dtype=np.int64), [], np.zeros(0)
+        grams = [word_grams(word) for word in words]
         gram_columns = np.concatenate([g[0] for g in grams])
         gram_counts = np.concatenate([g[1] for g in grams])
         owner = np.repeat(np.arange(len(words)), [len(g[0]) for g in grams])
-        _, inverse = np.unique(gram_columns, return_inverse=True)
+        word_row = np.repeat(np.arange(len(words_per_row)), [len(row_words) for row_words in words_per_row])
+        width = matrix.shape[1]
+        gram_key = word_row[owner] * width + gram_columns
+        _, inverse = np.unique(gram_key, return_inverse=True)
         occurrences = np.bincount(inverse, weights=gram_counts)[inverse]
-        at = np.minimum(np.searchsorted(columns, gram_columns), len(columns) - 1)
-        weight = np.where(columns[at] == gram_columns, products[at], 0.0) * gram_counts / occurrences
-        per_word = np.bincount(owner, weights=weight, minlength=len(words))
+        entry_key = row_of * width + matrix.indices  # ascending: rows in order, columns sorted within each
+        at = np.minimum(np.searchsorted(entry_key, gram_key), len(entry_key) - 1)
+        found = entry_key[at] == gram_key
+        per_word = np.bincount(owner, weights=np.where(found, products[at], 0.0) * gram_counts / occurrences,
+                               minlength=len(words))
         present = np.zeros(len(words), dtype=bool)
-        present[owner[columns[at] == gram_columns]] = True
-        for word, word_weight, seen in zip(words, per_word.tolist(), present.tolist(), strict=True):
-            if seen:
-                totals[("message", word.strip(_EDGE_PUNCTUATION) or word)] += word_weight
-        return dict(totals)
+        present[owner[found]] = True
+        kept = np.flatnonzero(present)
+        return (word_row[kept], [words[i].strip(_EDGE_PUNCTUATION) or words[i] for i in kept.tolist()],
+                per_word[kept])
 
     def evidence_rows(self, messages: Sequence[str], matrix: sp.spmatrix, class_indices: np.ndarray,
                       k: int = 6) -> list[Evidence]:
-        """:meth:`evidence` for every row of a batch, with the coefficient products computed in one pass."""
-        matrix = sp.csr_matrix(matrix).sorted_indices()  # _totals looks columns up by binary search
-        row_of = np.repeat(np.arange(matrix.shape[0]), np.diff(matrix.indptr))
-        products = matrix.data * self._coef[np.asarray(class_indices)[row_of], matrix.indices]
-        bounds = matrix.indptr
-        return [self._strongest(self._totals(message, matrix.indices[bounds[i]:bounds[i + 1]],
-                                             products[bounds[i]:bounds[i + 1]]), k)
-                for i, message in enumerate(messages)]
-
-    def evidence(self, message: str, row: sp.spmatrix, class_index: int, k: int = 6) -> Evidence:
-        """The ``k`` strongest terms toward and against one label, ordered by strength."""
-        return self._strongest(self.contributions(message, row, class_index), k)
+        """The ``k`` strongest terms toward and against each row's class (``class_indices``), ordered by
+        strength, ties by (source, text); terms under MIN_SHOWN_WEIGHT either way are left out."""
+        totals = self._term_totals(messages, matrix, class_indices)
+        toward = self._strongest(totals, totals.weights >= MIN_SHOWN_WEIGHT, -1.0, k)
+        against = self._strongest(totals, totals.weights <= -MIN_SHOWN_WEIGHT, 1.0, k)
+        return [Evidence(tuple(toward[row]), tuple(against[row])) for row in range(len(messages))]
 
     @staticmethod
-    def _strongest(totals: dict[tuple[str, str], float], k: int) -> Evidence:
-        # Sorted as plain tuples; Term objects only for the k shown on each side.
-        toward = heapq.nsmallest(k, ((-w, source, text) for (source, text), w in totals.items()
-                                     if w >= MIN_SHOWN_WEIGHT))
-        against = heapq.nsmallest(k, ((w, source, text) for (source, text), w in totals.items()
-                                      if w <= -MIN_SHOWN_WEIGHT))
-        return Evidence(tuple(Term(text, source, -float(w)) for w, source, text in toward),
-                        tuple(Term(text, source, float(w)) for w, source, text in against))
+    def _strongest(totals: _TermTotals, shown: np.ndarray, sign: float, k: int) -> dict[int, list[Term]]:
+        """Each row's first ``k`` shown terms by ``sign * weight``, then (source, text); rows without any are absent."""
+        picked = np.flatnonzero(shown)
+        terms = totals.terms[picked]
+        present = np.unique(terms).tolist()
+        alphabetical = np.empty(totals.count, dtype=np.int64)
+        alphabetical[sorted(present, key=totals.key)] = np.arange(len(present))
+        order = picked[np.lexsort((alphabetical[terms], sign * totals.weights[picked], totals.rows[picked]))]
+        rows = totals.rows[order]
+        rank = np.arange(len(order)) - np.searchsorted(rows, rows)
+        chosen: dict[int, list[Term]] = defaultdict(list)
+        for row, term, weight in zip(rows[rank < k].tolist(), totals.terms[order[rank < k]].tolist(),
+                                     totals.weights[order[rank < k]].tolist(), strict=True):
+            source, text = totals.key(term)
+            chosen[row].append(Term(text, source, weight))
+        return chosen

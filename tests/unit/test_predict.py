@@ -54,6 +54,16 @@ def test_batch_equals_single_and_accepts_a_dataframe(tiny_model) -> None:
     assert tiny_model.interpret_many(pd.DataFrame({"message": messages, "context": contexts})) == singles
 
 
+def test_each_rows_evidence_is_its_own_when_a_batch_shares_words_between_rows(tiny_model) -> None:
+    # Evidence is summed for the whole batch at once; rows sharing words and n-grams must not leak into each other.
+    messages = ["miss you miss you", "miss u", "hey stranger!! miss you", "qqqq zzzz", "🙂", "missing u, stranger"]
+    alone = [tiny_model.interpret(m, evidence_terms=10) for m in messages]
+    together = tiny_model.interpret_many(messages, evidence_terms=10)
+    assert [r.evidence for r in together] == [r.evidence for r in alone]
+    assert together[3].evidence.toward == () and together[3].evidence.against == ()  # no known word, no n-gram
+    assert any(t.text == "miss" for t in together[0].evidence.toward + together[0].evidence.against)
+
+
 def test_batch_errors_name_the_item(tiny_model) -> None:
     with pytest.raises(EmptyMessageError, match="message in row 2"):  # 1-based, as in data files
         tiny_model.interpret_many(["fine", "  "])
