@@ -11,7 +11,7 @@ HYBRID := $(VENV)/.hybrid-stamp
 # torch first, pinned to the CPU build: an unpinned resolve of the hybrid extra can pull a multi-GB CUDA build.
 TORCH := torch==2.13.0
 
-.PHONY: demo demo-hybrid train-hybrid test install train serve evaluate notebooks benchmark benchmark-hybrid benchmark-serve benchmark-clinc150 benchmark-batch reliability clean help
+.PHONY: demo demo-hybrid train-hybrid test install train serve evaluate notebooks benchmark benchmark-hybrid benchmark-serve benchmark-clinc150 benchmark-clinc150-hybrid benchmark-batch reliability clean help
 
 help:
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -94,6 +94,10 @@ benchmark-hybrid: train train-hybrid ## tfidf vs hybrid side by side: CV and hel
 benchmark-clinc150: $(STAMP) ## CLINC150 vs the paper and fastText (about 10 minutes)
 	$(BIN)/python -m pip install --quiet -e ".[benchmark]"
 	$(BIN)/python -m benchmarks.clinc150
+
+benchmark-clinc150-hybrid: $(HYBRID) ## CLINC150 with the hybrid feature set (about 30 minutes)
+	$(BIN)/python -m pip install --quiet -e ".[benchmark]"
+	$(BIN)/python -m benchmarks.clinc150 --features hybrid
 
 clean: ## remove the virtualenv, models and reports
 	rm -rf $(VENV) models/*/ reports

@@ -1,6 +1,6 @@
 """CLINC150 (Larson et al. 2019): the project's pipeline against the paper's table and fastText.
 
-    python -m benchmarks.clinc150 [--data-dir DIR] [--out benchmarks/results/clinc150.json] [--quick]
+    python -m benchmarks.clinc150 [--features tfidf|hybrid] [--data-dir DIR] [--out FILE] [--quick]
 
 Protocol, as in the paper: train on ``train``; choose the settings and the
 out-of-scope threshold on ``val`` only; score ``test`` once. Our model is
@@ -13,6 +13,10 @@ scored through the Model API. Two schemes, as in the paper's Table 2:
                  (``ml.unsure.UnsureRule``, probability threshold only) marks
                  unsure becomes ``oos``; the threshold is the one with the best
                  val accuracy over all 151 classes (``ml.tuning.tune_unsure_as_label``).
+
+``--features hybrid`` runs our system with the hybrid feature set (TF-IDF plus
+sentence embeddings; ``pip install -e ".[hybrid]"``) and writes its own results
+file and README section, so both feature sets' runs stand side by side.
 
 fastText (``pip install -e ".[benchmark]"``, i.e. fasttext-wheel) runs in the
 same process as a peer, with the same protocol; without it the benchmark says

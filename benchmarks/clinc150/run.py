@@ -17,9 +17,10 @@ import sklearn
 
 from benchmarks.clinc150 import fasttext_peer, log, ours
 from benchmarks.clinc150.data import QUICK_ROWS_PER_LABEL, Splits, describe_data, load_splits, quick_splits
-from benchmarks.clinc150.report import EXPLORED, PAPER_ROWS, SPEED_NOTE, check_targets
+from benchmarks.clinc150.report import NOTES, PAPER_ROWS, check_targets
 from benchmarks.clinc150.timing import latency_sample, time_batches, time_single
 from ml.config import PROJECT_ROOT
+from ml.pipeline import TFIDF
 from ml.predict import Model
 
 QUICK_NOTE = (f"QUICK smoke run: {QUICK_ROWS_PER_LABEL} training rows per intent and one candidate per system; "
@@ -34,6 +35,7 @@ class RunOptions:
     out: Path
     quick: bool
     jobs: int
+    features: str = TFIDF
 
 
 def shown(path: Path) -> str:
@@ -86,8 +88,8 @@ def measure_speed(model: Model, peer: fasttext_peer.FastTextPeer | None, message
 
 def _systems(options: RunOptions, splits: Splits, workdir: Path) -> dict[str, dict[str, Any]]:
     """Both systems through the protocol, then timed together while both are loaded."""
-    model, our_record = ours.run_ours(splits, ours.QUICK_SPACE if options.quick else ours.SPACE,
-                                      options.jobs, workdir)
+    spaces = ours.QUICK_SPACES if options.quick else ours.SPACES
+    model, our_record = ours.run_ours(splits, spaces[options.features], options.jobs, workdir, options.features)
     space = fasttext_peer.QUICK_FASTTEXT_SPACE if options.quick else fasttext_peer.FASTTEXT_SPACE
     peer, fast_record = fasttext_peer.run_fasttext(fasttext_peer.fasttext_module(), splits, space, workdir)
     measure_speed(model, peer, splits.test["message"].tolist(), our_record, fast_record)
@@ -98,7 +100,7 @@ def run(options: RunOptions) -> dict[str, Any]:
     """The benchmark, start to end; returns the results record (floats unrounded)."""
     started_at, started, load_start = datetime.now(UTC), time.perf_counter(), _load_average()
     splits = load_splits(options.data_dir)
-    notes = [] if options.quick else [EXPLORED, SPEED_NOTE]
+    notes = [] if options.quick else list(NOTES[options.features])
     with tempfile.TemporaryDirectory(prefix="clinc150-") as tmp:
         if options.quick:
             splits = quick_splits(splits, Path(tmp))

@@ -11,11 +11,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from benchmarks.clinc150.__main__ import main
+from benchmarks.clinc150.__main__ import default_out, main
 from benchmarks.clinc150.data import QUICK_ROWS_PER_LABEL, load_splits, missing_splits, quick_splits
 from benchmarks.clinc150.ours import answers_proba
-from benchmarks.clinc150.report import END_MARKER, README, START_MARKER, check_targets, update_readme
+from benchmarks.clinc150.report import END_MARKER, MARKERS, README, START_MARKER, check_targets, update_readme
 from benchmarks.clinc150.scoring import both_schemes, is_better, oos_metrics, threshold_rule
+from ml.pipeline import HYBRID, TFIDF
 from ml.unsure import UnsureRule
 
 CLASSES = ["a", "b", "oos"]
@@ -95,6 +96,23 @@ def test_readme_section_is_replaced_between_markers_only(tmp_path: Path) -> None
     assert text.count(START_MARKER) == 1 and text.count(END_MARKER) == 1
 
 
+def test_each_feature_set_rewrites_only_its_own_readme_section(tmp_path: Path) -> None:
+    readme = tmp_path / "README.md"
+    update_readme(readme, "tfidf run one", TFIDF)
+    update_readme(readme, "hybrid run one", HYBRID)
+    update_readme(readme, "tfidf run two", TFIDF)
+    text = readme.read_text()
+    assert "tfidf run two" in text and "tfidf run one" not in text and "hybrid run one" in text
+    for features in (TFIDF, HYBRID):
+        start, end = MARKERS[features]
+        assert text.count(start) == 1 and text.count(end) == 1
+
+
+def test_each_feature_set_and_quick_run_has_its_own_results_file() -> None:
+    names = {default_out(features, quick).name for features in (TFIDF, HYBRID) for quick in (False, True)}
+    assert names == {"clinc150.json", "clinc150.quick.json", "clinc150.hybrid.json", "clinc150.hybrid.quick.json"}
+
+
 # --------------------------------------------------------------------------- data and a whole quick run
 
 TEMPLATES = {
@@ -152,3 +170,15 @@ def test_quick_run_scores_test_once_and_leaves_the_readme_alone(capsys, tmp_path
     assert "test" in results["systems"]["fasttext"] or "skipped" in results["systems"]["fasttext"]
     assert "python -m benchmarks.clinc150" in capsys.readouterr().out
     assert README.read_text(encoding="utf-8") == readme_before
+
+
+def test_quick_hybrid_run_trains_the_hybrid_model_and_scores_it_like_predict_proba(tmp_path: Path) -> None:
+    pytest.importorskip("sentence_transformers", reason='needs the hybrid extra: pip install -e ".[hybrid]"')
+    data, out = write_tiny_clinc(tmp_path / "clinc"), tmp_path / "results.json"
+
+    assert main(["--data-dir", str(data), "--out", str(out), "--quick", "--jobs", "1", "--features", "hybrid"]) == 0
+
+    ours = json.loads(out.read_text(encoding="utf-8"))["systems"]["ours"]
+    assert ours["features"] == HYBRID and ours["settings"]["embedding_weight"] == 1.0
+    assert "MiniLM" in ours["system"] and ours["interpret_many_matches_predict_proba"] is True
+    assert ours["test"]["oos-threshold"]["rows"] == 18

@@ -130,6 +130,24 @@ def test_weights_with_another_sha256_are_refused_before_loading(tmp_path, monkey
         embeddings._load_encoder.cache_clear()
 
 
+def test_the_text_cache_encodes_each_text_once_until_cleared(monkeypatch) -> None:
+    encoded: list[list[str]] = []
+
+    class CountingEncoder:
+        def encode(self, texts: list[str], **_: object) -> np.ndarray:
+            encoded.append(list(texts))
+            return np.ones((len(texts), embeddings.DIMENSIONS), dtype=np.float32)
+
+    monkeypatch.setattr(embeddings, "encoder", CountingEncoder)
+    cache = embeddings._TextCache(size=10)
+    first = cache.embed(["miss u", "", "miss u", "hey"])
+    cache.embed(["hey", "miss u"])
+    assert encoded == [["miss u", "hey"]] and not first[1].any()  # repeats hit the cache; "" is the zero vector
+    cache.clear()
+    cache.embed(["hey"])
+    assert encoded[-1] == ["hey"]
+
+
 def test_offline_switches_are_set_before_the_encoder_loads(monkeypatch) -> None:
     import sentence_transformers
 
