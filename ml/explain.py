@@ -34,6 +34,9 @@ from ml.pipeline import (
 from ml.text import normalize_text
 
 _EDGE_PUNCTUATION = ".,;:!?\"()[]{}<>*~-_"
+# Rows explained together: the batch's arrays (about ten per character n-gram occurrence) stay near 30 MB
+# whatever the caller's batch, and rows are independent, so the answers do not depend on it.
+ROWS_AT_ONCE = 1_000
 MIN_SHOWN_WEIGHT = 0.005  # smaller contributions round to 0.00 and would only confuse a reader
 # Each embedding block's dimensions, summed, as one term: (source, text).
 DENSE_TERMS = {MESSAGE_EMBEDDING: ("message", "overall wording (embedding)"),
@@ -86,6 +89,7 @@ class _TermTotals:
     that character n-grams were handed to and the model has no column for.
     """
 
+    row_count: int
     rows: np.ndarray
     terms: np.ndarray
     weights: np.ndarray
@@ -170,8 +174,8 @@ class Explainer:
             weights.append(word_weights)
         count = len(self._term_keys) + len(batch_words)
         unique, inverse = np.unique(np.concatenate(rows) * count + np.concatenate(terms), return_inverse=True)
-        return _TermTotals(unique // count, unique % count, np.bincount(inverse, np.concatenate(weights)),
-                           self._term_keys, batch_words)
+        return _TermTotals(matrix.shape[0], unique // count, unique % count,
+                           np.bincount(inverse, np.concatenate(weights)), self._term_keys, batch_words)
 
     def _word_term_ids(self, words: Sequence[str], batch_words: list[str]) -> np.ndarray:
         """Each word's term id: the model's own for a word it has a column for ("miss"), otherwise a
@@ -223,10 +227,15 @@ class Explainer:
                       k: int = 6) -> list[Evidence]:
         """The ``k`` strongest terms toward and against each row's class (``class_indices``), ordered by
         strength, ties by (source, text); terms under MIN_SHOWN_WEIGHT either way are left out."""
-        totals = self._term_totals(messages, matrix, class_indices)
-        toward = self._strongest(totals, totals.weights >= MIN_SHOWN_WEIGHT, -1.0, k)
-        against = self._strongest(totals, totals.weights <= -MIN_SHOWN_WEIGHT, 1.0, k)
-        return [Evidence(tuple(toward[row]), tuple(against[row])) for row in range(len(messages))]
+        matrix, class_indices = sp.csr_matrix(matrix), np.asarray(class_indices)
+        evidence: list[Evidence] = []
+        for start in range(0, len(messages), ROWS_AT_ONCE):
+            rows = slice(start, start + ROWS_AT_ONCE)
+            totals = self._term_totals(messages[rows], matrix[rows], class_indices[rows])
+            toward = self._strongest(totals, totals.weights >= MIN_SHOWN_WEIGHT, -1.0, k)
+            against = self._strongest(totals, totals.weights <= -MIN_SHOWN_WEIGHT, 1.0, k)
+            evidence += [Evidence(tuple(toward[row]), tuple(against[row])) for row in range(totals.row_count)]
+        return evidence
 
     @staticmethod
     def _strongest(totals: _TermTotals, shown: np.ndarray, sign: float, k: int) -> dict[int, list[Term]]:

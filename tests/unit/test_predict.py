@@ -4,6 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from ml import explain
 from ml.config import MAX_MESSAGE_CHARS
 from ml.errors import EmptyMessageError, InputError, MessageTooLongError, MessageTypeError, MLError
 from ml.pipeline import classifier_step, feature_step
@@ -62,6 +63,13 @@ def test_each_rows_evidence_is_its_own_when_a_batch_shares_words_between_rows(ti
     assert [r.evidence for r in together] == [r.evidence for r in alone]
     assert together[3].evidence.toward == () and together[3].evidence.against == ()  # no known word, no n-gram
     assert any(t.text == "miss" for t in together[0].evidence.toward + together[0].evidence.against)
+
+
+def test_evidence_does_not_depend_on_how_many_rows_are_explained_at_once(tiny_model, monkeypatch) -> None:
+    messages = ["miss you miss you", "miss u", "hey stranger!! miss you", "qqqq zzzz", "🙂", "missing u, stranger"]
+    whole = tiny_model.interpret_many(messages, evidence_terms=10)
+    monkeypatch.setattr(explain, "ROWS_AT_ONCE", 4)  # two slices, the second shorter
+    assert [r.evidence for r in tiny_model.interpret_many(messages, evidence_terms=10)] == [r.evidence for r in whole]
 
 
 def test_batch_errors_name_the_item(tiny_model) -> None:
