@@ -91,11 +91,11 @@ benchmark-batch: models/meaning/CURRENT $(DEV) ## batch scoring at scale: ratios
 benchmark-hybrid: train train-hybrid ## tfidf vs hybrid side by side: CV and held-out macro-F1, ECE, speed, memory
 	nice $(BIN)/python benchmarks/hybrid.py
 
-benchmark-clinc150: $(STAMP) ## CLINC150 vs the paper and fastText (about 10 minutes)
+benchmark-clinc150: $(STAMP) ## CLINC150 vs the paper and fastText (about 15 minutes)
 	$(BIN)/python -m pip install --quiet -e ".[benchmark]"
 	$(BIN)/python -m benchmarks.clinc150
 
-benchmark-clinc150-hybrid: $(HYBRID) ## CLINC150 with the hybrid feature set (about 30 minutes)
+benchmark-clinc150-hybrid: $(HYBRID) ## CLINC150 with the hybrid feature set (about 15 minutes)
 	$(BIN)/python -m pip install --quiet -e ".[benchmark]"
 	$(BIN)/python -m benchmarks.clinc150 --features hybrid
 
