@@ -194,7 +194,12 @@ def known_feature_rows(features: ColumnTransformer, matrix: Any) -> np.ndarray:
     for name, block in feature_blocks(features).items():
         if name in (MESSAGE_WORD, MESSAGE_CHAR):
             columns[block] = True
-    return np.asarray((sp.csr_matrix(matrix)[:, columns] != 0).sum(axis=1)).ravel() > 0
+    matrix = sp.csr_matrix(matrix)
+    # Read off the stored entries rather than slicing columns, which copies the matrix (a fifth of a
+    # single message's time).
+    hits = columns[matrix.indices] & (matrix.data != 0)
+    rows = np.repeat(np.arange(matrix.shape[0]), np.diff(matrix.indptr))
+    return np.bincount(rows[hits], minlength=matrix.shape[0]) > 0
 
 
 def settings_of(pipeline: Pipeline) -> Settings:

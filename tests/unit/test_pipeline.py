@@ -6,6 +6,7 @@ import re
 import numpy as np
 import pandas as pd
 import pytest
+import scipy.sparse as sp
 
 from ml.config import SEED, TrainingProtocol
 from ml.errors import DataError, MetadataError
@@ -85,6 +86,14 @@ def test_known_feature_rows_flags_messages_in_an_unseen_script(tiny_frame) -> No
                           "context": ["", "he ghosted me", ""]})
     features = feature_step(pipeline)
     assert known_feature_rows(features, features.transform(frame)).tolist() == [True, False, False]
+
+
+def test_known_feature_rows_do_not_count_a_stored_zero(tiny_frame) -> None:
+    features = feature_step(fit(tiny_frame, Settings(), SEED))
+    width = len(features.get_feature_names_out())
+    stored_zero = sp.csr_matrix((np.array([0.0, 0.5]), np.array([0, 0]), np.array([0, 1, 2])), shape=(2, width))
+    assert stored_zero.nnz == 2  # the zero is an explicit entry, not an absent one
+    assert known_feature_rows(features, stored_zero).tolist() == [False, True]
 
 
 def test_known_feature_rows_ignores_the_context_block() -> None:
