@@ -86,7 +86,9 @@ def _load_encoder() -> Any:
     for switch in OFFLINE_SWITCHES:  # before the import: huggingface_hub reads them once, when it loads
         os.environ[switch] = "1"
     from sentence_transformers import SentenceTransformer
+    from transformers.utils import logging as transformers_logging
 
+    transformers_logging.disable_progress_bar()  # a "Loading weights" bar on every load is noise in a CLI's output
     return SentenceTransformer(str(directory), device="cpu", local_files_only=True)
 
 

@@ -148,6 +148,12 @@ def test_the_text_cache_encodes_each_text_once_until_cleared(monkeypatch) -> Non
     assert encoded[-1] == ["hey"]
 
 
+def test_loading_the_encoder_prints_no_progress_bar(capfd) -> None:
+    embeddings._load_encoder.cache_clear()
+    embeddings.encoder()
+    assert "Loading weights" not in capfd.readouterr().err
+
+
 def test_offline_switches_are_set_before_the_encoder_loads(monkeypatch) -> None:
     import sentence_transformers
 
