@@ -160,7 +160,9 @@ class Explainer:
         n-grams go to the words they occur in (see :meth:`_char_word_totals`).
         One ``bincount`` over (row, term) sums the whole batch.
         """
-        matrix = sp.csr_matrix(matrix).sorted_indices()
+        matrix = sp.csr_matrix(matrix)
+        if not matrix.has_sorted_indices:  # the (row, column) look-up below binary-searches them
+            matrix = matrix.sorted_indices()
         row_of = np.repeat(np.arange(matrix.shape[0]), np.diff(matrix.indptr))
         products = matrix.data * self._coef[np.asarray(class_indices)[row_of], matrix.indices]
         direct = ~self._is_char[matrix.indices]
